@@ -1,0 +1,265 @@
+// Package config reads the program's settings from OPVK_* environment variables and command-line
+// flags of the same meaning, applies documented defaults and refuses values that would be unsafe
+// or meaningless, naming the variable at fault.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Environment names the mode the program runs in.
+type Environment string
+
+// The environments. Dev enables the demo conveniences (dev outbox, local identity provider,
+// templates re-read from disk); prod refuses insecure settings.
+const (
+	Dev  Environment = "dev"
+	Prod Environment = "prod"
+)
+
+// Config is every setting of the program. It is built once in main (or in a test) and passed down;
+// nothing reads the environment after start-up.
+type Config struct {
+	Env         Environment
+	Addr        string // listen address, host:port
+	BaseURL     string // public URL of the cabinet, without a trailing slash
+	DataDir     string // SQLite file, local file storage, generated keys
+	DatabaseURL string // empty: SQLite in DataDir; postgres://…: PostgreSQL
+	TLSCert     string // PEM files; when both are set the program terminates TLS 1.3 itself
+	TLSKey      string
+	// BehindTLSProxy says that a reverse proxy terminates TLS: cookies are marked Secure and HSTS is
+	// sent although the program itself listens on plain HTTP.
+	BehindTLSProxy bool
+	LogFormat      string // "text" or "json"; json is the default in prod
+	LogLevel       string // debug, info, warn, error
+	Demo           bool   // load demo data on start when the database has none
+	Workers        bool   // run background jobs in this instance
+	ShutdownGrace  time.Duration
+	SupportPhone   string // shown in the footer and on error pages
+	SupportEmail   string
+}
+
+// Secure reports whether the browser talks to us over TLS, directly or through a proxy.
+func (c Config) Secure() bool {
+	return (c.TLSCert != "" && c.TLSKey != "") || c.BehindTLSProxy
+}
+
+// SQLitePath is the file of the embedded database when no DatabaseURL is set.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "opvk.db") }
+
+// setting describes one variable: its name, the flag of the same meaning, its default and its
+// help line. The same table feeds the flags, the environment and the README's table.
+type setting struct {
+	env, flag, def, help string
+	set                  func(*Config, string) error
+}
+
+func settings() []setting {
+	return []setting{
+		{"OPVK_ENV", "env", "dev", "dev or prod; prod refuses insecure settings", func(c *Config, v string) error {
+			switch Environment(v) {
+			case Dev, Prod:
+				c.Env = Environment(v)
+				return nil
+			}
+			return errors.New(`must be "dev" or "prod"`)
+		}},
+		{"OPVK_ADDR", "addr", ":8080", "address to listen on (host:port)", func(c *Config, v string) error {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return errors.New("must be host:port, for example :8080")
+			}
+			c.Addr = v
+			return nil
+		}},
+		{"OPVK_BASE_URL", "base-url", "", "public URL of the cabinet (default http://localhost:PORT)", func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("must be an absolute http(s) URL, for example https://lk.example.ru")
+			}
+			c.BaseURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+		{"OPVK_DATA_DIR", "data-dir", "./data", "folder for the SQLite database, files and keys", func(c *Config, v string) error {
+			if v == "" {
+				return errors.New("must not be empty")
+			}
+			c.DataDir = v
+			return nil
+		}},
+		{"OPVK_DATABASE_URL", "database-url", "", "empty: SQLite file in the data folder; postgres://… : PostgreSQL", func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+				return errors.New("must be empty (SQLite) or a postgres:// URL")
+			}
+			c.DatabaseURL = v
+			return nil
+		}},
+		{"OPVK_TLS_CERT", "tls-cert", "", "PEM certificate chain; with OPVK_TLS_KEY the program serves TLS 1.3", func(c *Config, v string) error {
+			c.TLSCert = v
+			return nil
+		}},
+		{"OPVK_TLS_KEY", "tls-key", "", "PEM private key for OPVK_TLS_CERT", func(c *Config, v string) error {
+			c.TLSKey = v
+			return nil
+		}},
+		{"OPVK_BEHIND_TLS_PROXY", "behind-tls-proxy", "false", "true when a reverse proxy terminates TLS", func(c *Config, v string) error {
+			b, err := parseBool(v)
+			c.BehindTLSProxy = b
+			return err
+		}},
+		{"OPVK_LOG_FORMAT", "log-format", "", "text or json (default: json in prod, text in dev)", func(c *Config, v string) error {
+			switch v {
+			case "", "text", "json":
+				c.LogFormat = v
+				return nil
+			}
+			return errors.New(`must be "text" or "json"`)
+		}},
+		{"OPVK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return errors.New("must be debug, info, warn or error")
+		}},
+		{"OPVK_DEMO", "demo", "", "load demo data into an empty database (default: true in dev, false in prod)", func(c *Config, v string) error {
+			if v == "" {
+				c.Demo = c.Env == Dev
+				return nil
+			}
+			b, err := parseBool(v)
+			c.Demo = b
+			return err
+		}},
+		{"OPVK_WORKERS", "workers", "true", "run background jobs in this instance", func(c *Config, v string) error {
+			b, err := parseBool(v)
+			c.Workers = b
+			return err
+		}},
+		{"OPVK_SHUTDOWN_GRACE", "shutdown-grace", "15s", "how long to finish requests on shutdown", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return errors.New("must be a duration such as 15s")
+			}
+			c.ShutdownGrace = d
+			return nil
+		}},
+		{"OPVK_SUPPORT_PHONE", "support-phone", "8 800 100-00-00", "support hotline shown to users", func(c *Config, v string) error {
+			c.SupportPhone = v
+			return nil
+		}},
+		{"OPVK_SUPPORT_EMAIL", "support-email", "support@opvk.example", "support e-mail shown to users", func(c *Config, v string) error {
+			if !strings.Contains(v, "@") {
+				return errors.New("must be an e-mail address")
+			}
+			c.SupportEmail = v
+			return nil
+		}},
+	}
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off", "":
+		return false, nil
+	}
+	return false, errors.New("must be true or false")
+}
+
+// Load builds the Config from flags first, then the environment, then the defaults. A flag given
+// on the command line wins over its variable. The first wrong value stops with an error that names
+// the variable, the value and what is expected. Remaining non-flag arguments are returned.
+func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, []string, error) {
+	all := settings()
+	flags := make(map[string]*string, len(all))
+	for _, s := range all {
+		flags[s.flag] = fs.String(s.flag, "", s.help+" ["+s.env+"]")
+	}
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	var c Config
+	for _, s := range all {
+		v := *flags[s.flag]
+		if v == "" {
+			v = getenv(s.env)
+		}
+		if v == "" {
+			v = s.def
+		}
+		if err := s.set(&c, v); err != nil {
+			return Config{}, nil, fmt.Errorf("%s=%q: %v", s.env, v, err)
+		}
+	}
+	if err := c.finish(); err != nil {
+		return Config{}, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+// Default is the configuration of a fresh dev install, as Load gives it with nothing set.
+func Default() Config {
+	c, _, err := Load(func(string) string { return "" }, flag.NewFlagSet("", flag.ContinueOnError), nil)
+	if err != nil {
+		panic(err) // the defaults are a constant of the program
+	}
+	return c
+}
+
+// finish checks the settings against each other and fills derived defaults.
+func (c *Config) finish() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("OPVK_TLS_CERT and OPVK_TLS_KEY go together: set both or neither")
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+		if c.Env == Prod {
+			c.LogFormat = "json"
+		}
+	}
+	if c.BaseURL == "" {
+		_, port, _ := net.SplitHostPort(c.Addr)
+		scheme := "http"
+		if c.Secure() {
+			scheme = "https"
+		}
+		c.BaseURL = scheme + "://localhost:" + port
+	}
+	if c.Env == Prod {
+		if !c.Secure() {
+			return errors.New("OPVK_ENV=prod needs TLS: set OPVK_TLS_CERT and OPVK_TLS_KEY, or OPVK_BEHIND_TLS_PROXY=true behind a proxy that terminates TLS")
+		}
+		if !strings.HasPrefix(c.BaseURL, "https://") {
+			return fmt.Errorf("OPVK_BASE_URL=%q: OPVK_ENV=prod needs an https:// base URL", c.BaseURL)
+		}
+	}
+	return nil
+}
+
+// Describe writes the table of settings (variable, flag, default, meaning) in Markdown, so that the
+// README and `opvk help` show the same truth as the code.
+func Describe(w io.Writer) {
+	fmt.Fprintln(w, "| Variable | Flag | Default | Meaning |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, s := range settings() {
+		def := s.def
+		if def == "" {
+			def = "—"
+		}
+		fmt.Fprintf(w, "| `%s` | `-%s` | `%s` | %s |\n", s.env, s.flag, def, s.help)
+	}
+}

@@ -1,0 +1,46 @@
+// Package demo loads the demonstration data that a fresh dev install starts with: one account of
+// every role, so a newcomer can see each side of the cabinet. Each area adds its own demo rows
+// here as it arrives; the loader runs once, in one transaction, on an empty database.
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/opvk/cabinet/internal/account"
+	"github.com/opvk/cabinet/internal/db"
+)
+
+// Users are the demo accounts, also listed in the README.
+var Users = []account.User{
+	{Kind: account.Individual, FullName: "Иванова Мария Сергеевна", INN: "500100732259", SNILS: "112-233-445 95",
+		Phone: "+79161234567", Email: "maria@demo.opvk", Roles: []account.Role{account.Citizen}},
+	{Kind: account.Legal, FullName: "Петров Алексей Викторович", INN: "772807592836", Phone: "+79031112233",
+		Email: "petrov@demo.opvk", OrgName: "ООО «Северный транспорт»", OrgINN: "7707083893", OrgOGRN: "1027700132195",
+		Roles: []account.Role{account.Citizen, account.Representative}},
+	{Kind: account.Individual, FullName: "Смирнов Олег Николаевич", Phone: "+79265554433", Email: "officer@demo.opvk",
+		Roles: []account.Role{account.Officer}},
+	{Kind: account.Individual, FullName: "Кузнецова Анна Павловна", Phone: "+79037778899", Email: "admin@demo.opvk",
+		Roles: []account.Role{account.Admin, account.Officer}},
+}
+
+// Load inserts the demo data when the database has no users yet and reports whether it did.
+func Load(ctx context.Context, d *db.DB, now time.Time) (bool, error) {
+	loaded := false
+	err := db.InTx(ctx, d, func(tx *sql.Tx) error {
+		n, err := account.Count(ctx, tx)
+		if err != nil || n > 0 {
+			return err
+		}
+		for _, u := range Users {
+			if _, err := account.Create(ctx, tx, u, now); err != nil {
+				return fmt.Errorf("demo user %s: %w", u.Email, err)
+			}
+		}
+		loaded = true
+		return nil
+	})
+	return loaded, err
+}

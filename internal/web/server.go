@@ -1,0 +1,86 @@
+// Package web is the HTTP face of the cabinet: routes, middleware, pages rendered from embedded
+// templates, static assets and the health and metrics endpoints. It calls the domain packages and
+// never the other way round.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/opvk/cabinet/internal/config"
+	"github.com/opvk/cabinet/internal/db"
+	"github.com/opvk/cabinet/internal/i18n"
+)
+
+// Deps are what the Server needs; main builds them in order and passes them in.
+type Deps struct {
+	Config   config.Config
+	DB       *db.DB
+	Log      *slog.Logger
+	Catalog  *i18n.Catalog
+	Registry prometheus.Registerer // metrics are registered here
+	Gatherer prometheus.Gatherer   // and served from here at /metrics
+}
+
+// Server is the cabinet's http.Handler.
+type Server struct {
+	cfg     config.Config
+	db      *db.DB
+	log     *slog.Logger
+	cat     *i18n.Catalog
+	views   *views
+	assets  *assets
+	metrics *metrics
+	gather  prometheus.Gatherer
+	handler http.Handler
+}
+
+// New builds the Server: it parses every template and hashes every asset now, so a broken
+// template stops start-up instead of failing a user later.
+func New(d Deps) (*Server, error) {
+	s := &Server{cfg: d.Config, db: d.DB, log: d.Log, cat: d.Catalog, gather: d.Gatherer}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.views, err = loadViews(s.templateFuncs(), d.Config.Env == config.Dev); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = newMetrics(d.Registry); err != nil {
+		return nil, err
+	}
+	s.handler = s.middleware(s.routes())
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// middleware wraps the router, outermost first. The order matters: the request id exists before
+// anything logs; security headers are set before any handler writes; the cross-origin check runs
+// before any state-changing handler; observe sits directly outside the router so that it can read
+// the matched route pattern (the router sets it on this very request); recovery is inside observe
+// so that a panic is counted and logged as the 500 it becomes.
+func (s *Server) middleware(h http.Handler) http.Handler {
+	h = s.recoverPanics(h)
+	h = s.observe(h)
+	h = s.crossOrigin(h)
+	h = s.securityHeaders(h)
+	h = s.requestID(h)
+	return h
+}
+
+// handlerFunc is a handler that returns its error for one place (s.fail) to turn into a status
+// and a page.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc to http.Handler.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
