@@ -48,7 +48,27 @@ type User struct {
 	Lang      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	Status       Status
+	PasswordHash string
+	SecondFactor Channel // sms, email or totp
+	TOTPSecret   string
+	FailedLogins int
+	LockedAt     *time.Time
 }
+
+// Status is where an account is in its life.
+type Status string
+
+// The statuses: a registered account is pending until its owner follows the activation link and
+// sets a password.
+const (
+	Pending Status = "pending"
+	Active  Status = "active"
+)
+
+// Locked reports whether the account is locked after failed sign-ins.
+func (u User) Locked() bool { return u.LockedAt != nil }
 
 // Has reports whether the user holds role.
 func (u User) Has(role Role) bool { return slices.Contains(u.Roles, role) }
@@ -79,32 +99,55 @@ func Create(ctx context.Context, q db.Querier, u User, now time.Time) (int64, er
 	if len(u.Roles) == 0 {
 		u.Roles = []Role{Citizen}
 	}
+	if u.Status == "" {
+		u.Status = Active
+	}
+	if u.SecondFactor == "" {
+		u.SecondFactor = SMS
+	}
 	var id int64
 	err := q.QueryRowContext(ctx, `
-		INSERT INTO users (kind, full_name, inn, snils, phone, email, org_name, org_inn, org_ogrn, roles, lang, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+		INSERT INTO users (kind, full_name, inn, snils, phone, email, org_name, org_inn, org_ogrn, roles, lang,
+			status, password_hash, second_factor, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
 		RETURNING id`,
 		u.Kind, u.FullName, u.INN, u.SNILS, u.Phone, u.Email, u.OrgName, u.OrgINN, u.OrgOGRN,
-		joinRoles(u.Roles), u.Lang, now.UTC()).Scan(&id)
+		joinRoles(u.Roles), u.Lang, u.Status, u.PasswordHash, u.SecondFactor, now.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create user: %w", db.Map(err))
 	}
 	return id, nil
 }
 
-// Get returns the user with id; a missing one is apperr.NotFound.
-func Get(ctx context.Context, q db.Querier, id int64) (User, error) {
+const userColumns = `id, kind, full_name, inn, snils, phone, email, org_name, org_inn, org_ogrn, roles, lang,
+	created_at, updated_at, status, password_hash, second_factor, totp_secret, failed_logins, locked_at`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var roles string
-	err := q.QueryRowContext(ctx, `
-		SELECT id, kind, full_name, inn, snils, phone, email, org_name, org_inn, org_ogrn, roles, lang, created_at, updated_at
-		FROM users WHERE id = $1`, id).Scan(
-		&u.ID, &u.Kind, &u.FullName, &u.INN, &u.SNILS, &u.Phone, &u.Email, &u.OrgName, &u.OrgINN, &u.OrgOGRN,
-		&roles, &u.Lang, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Kind, &u.FullName, &u.INN, &u.SNILS, &u.Phone, &u.Email, &u.OrgName, &u.OrgINN, &u.OrgOGRN,
+		&roles, &u.Lang, &u.CreatedAt, &u.UpdatedAt, &u.Status, &u.PasswordHash, &u.SecondFactor, &u.TOTPSecret,
+		&u.FailedLogins, &u.LockedAt)
+	u.Roles = splitRoles(roles)
+	return u, err
+}
+
+// Get returns the user with id; a missing one is apperr.NotFound.
+func Get(ctx context.Context, q db.Querier, id int64) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if err != nil {
 		return User{}, fmt.Errorf("user %d: %w", id, db.Map(err))
 	}
-	u.Roles = splitRoles(roles)
+	return u, nil
+}
+
+// ByLogin returns the user whose e-mail (any case) or phone (E.164) is login.
+func ByLogin(ctx context.Context, q db.Querier, login string) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+		WHERE (email <> '' AND lower(email) = lower($1)) OR (phone <> '' AND phone = $1)`, login))
+	if err != nil {
+		return User{}, fmt.Errorf("user by login: %w", db.Map(err))
+	}
 	return u, nil
 }
 

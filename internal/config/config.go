@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,6 +46,18 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	SupportPhone   string // shown in the footer and on error pages
 	SupportEmail   string
+
+	SessionIdle      time.Duration // a session ends after this long without a request (A5)
+	SessionMax       time.Duration // and after this long in any case
+	LockoutAttempts  int           // failed sign-ins in a row that lock an account (A6)
+	SMTPURL          string        // smtp://user:pass@host:port?tls=starttls|tls|none ; empty: no e-mail
+	MailFrom         string
+	SMSURL           string   // HTTP gateway that takes POST {"to","text"}; empty: no SMS
+	GeoIPDB          string   // MaxMind-format .mmdb file; empty: no region check (A8)
+	AllowedCountries []string // ISO 3166 codes allowed to sign in when GeoIPDB is set
+	ESIAIssuer       string   // OpenID Connect issuer of ЕСИА; empty in dev: the local provider
+	ESIAClientID     string
+	ESIAClientSecret string
 }
 
 // Secure reports whether the browser talks to us over TLS, directly or through a proxy.
@@ -166,6 +179,91 @@ func settings() []setting {
 			c.SupportEmail = v
 			return nil
 		}},
+		{"OPVK_SESSION_IDLE", "session-idle", "30m", "a session ends after this long without activity", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return errors.New("must be a duration of at least 1s, such as 30m")
+			}
+			c.SessionIdle = d
+			return nil
+		}},
+		{"OPVK_SESSION_MAX", "session-max", "12h", "a session ends after this long in any case", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute {
+				return errors.New("must be a duration of at least 1m, such as 12h")
+			}
+			c.SessionMax = d
+			return nil
+		}},
+		{"OPVK_LOCKOUT_ATTEMPTS", "lockout-attempts", "5", "failed sign-ins in a row that lock an account", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100 {
+				return errors.New("must be a whole number from 1 to 100")
+			}
+			c.LockoutAttempts = n
+			return nil
+		}},
+		{"OPVK_SMTP_URL", "smtp-url", "", "smtp://user:pass@host:port?tls=starttls|tls|none; empty: e-mail only in the dev outbox", func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+				return errors.New("must be smtp://[user:password@]host:port[?tls=starttls|tls|none]")
+			}
+			c.SMTPURL = v
+			return nil
+		}},
+		{"OPVK_MAIL_FROM", "mail-from", "ГИС ОПВК <noreply@opvk.example>", "sender of the cabinet's e-mail", func(c *Config, v string) error {
+			if !strings.Contains(v, "@") {
+				return errors.New("must contain an e-mail address")
+			}
+			c.MailFrom = v
+			return nil
+		}},
+		{"OPVK_SMS_URL", "sms-url", "", "HTTP SMS gateway (POST JSON {to, text}); empty: SMS only in the dev outbox", func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("must be an http(s) URL")
+			}
+			c.SMSURL = v
+			return nil
+		}},
+		{"OPVK_GEOIP_DB", "geoip-db", "", "MaxMind-format .mmdb file; when set, sign-in only from OPVK_ALLOWED_COUNTRIES", func(c *Config, v string) error {
+			c.GeoIPDB = v
+			return nil
+		}},
+		{"OPVK_ALLOWED_COUNTRIES", "allowed-countries", "RU", "comma-separated ISO 3166 country codes allowed to sign in", func(c *Config, v string) error {
+			c.AllowedCountries = nil
+			for _, p := range strings.Split(v, ",") {
+				p = strings.ToUpper(strings.TrimSpace(p))
+				if len(p) != 2 {
+					return errors.New("must be two-letter country codes separated by commas, such as RU,BY")
+				}
+				c.AllowedCountries = append(c.AllowedCountries, p)
+			}
+			return nil
+		}},
+		{"OPVK_ESIA_ISSUER", "esia-issuer", "", "OpenID Connect issuer URL of ЕСИА; empty in dev: the built-in local provider", func(c *Config, v string) error {
+			if v != "" {
+				if u, err := url.Parse(v); err != nil || u.Scheme != "https" && u.Scheme != "http" {
+					return errors.New("must be an http(s) URL")
+				}
+			}
+			c.ESIAIssuer = strings.TrimRight(v, "/")
+			return nil
+		}},
+		{"OPVK_ESIA_CLIENT_ID", "esia-client-id", "", "client id registered with ЕСИА", func(c *Config, v string) error {
+			c.ESIAClientID = v
+			return nil
+		}},
+		{"OPVK_ESIA_CLIENT_SECRET", "esia-client-secret", "", "client secret for ЕСИА (never logged)", func(c *Config, v string) error {
+			c.ESIAClientSecret = v
+			return nil
+		}},
 	}
 }
 
@@ -238,6 +336,12 @@ func (c *Config) finish() error {
 			scheme = "https"
 		}
 		c.BaseURL = scheme + "://localhost:" + port
+	}
+	if c.SessionMax < c.SessionIdle {
+		return errors.New("OPVK_SESSION_MAX must not be shorter than OPVK_SESSION_IDLE")
+	}
+	if c.ESIAIssuer != "" && c.ESIAClientID == "" {
+		return errors.New("OPVK_ESIA_CLIENT_ID is required with OPVK_ESIA_ISSUER")
 	}
 	if c.Env == Prod {
 		if !c.Secure() {

@@ -157,13 +157,21 @@ func (d *DB) Pending(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// Tx is a transaction that knows its dialect, for the few statements that differ (locks).
+// Tx.Tx is what River's InsertTx takes.
+type Tx struct {
+	*sql.Tx
+	Dialect Dialect
+}
+
 // InTx runs fn in one transaction and commits when fn returns nil; any error or panic rolls
 // everything back, so a multi-step write is all or nothing.
-func InTx(ctx context.Context, d *DB, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := d.BeginTx(ctx, nil)
+func InTx(ctx context.Context, d *DB, fn func(tx *Tx) error) (err error) {
+	stx, err := d.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", Map(err))
 	}
+	tx := &Tx{Tx: stx, Dialect: d.Dialect}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()

@@ -5,7 +5,6 @@ package demo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -29,7 +28,7 @@ var Users = []account.User{
 // Load inserts the demo data when the database has no users yet and reports whether it did.
 func Load(ctx context.Context, d *db.DB, now time.Time) (bool, error) {
 	loaded := false
-	err := db.InTx(ctx, d, func(tx *sql.Tx) error {
+	err := db.InTx(ctx, d, func(tx *db.Tx) error {
 		n, err := account.Count(ctx, tx)
 		if err != nil || n > 0 {
 			return err
