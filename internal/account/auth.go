@@ -8,7 +8,6 @@ import (
 	"github.com/opvk/cabinet/internal/db"
 )
 
-
 // SetPassword stores a new password hash (already checked against the policy) and activates a
 // pending account.
 func SetPassword(ctx context.Context, q db.Querier, userID int64, hash string, now time.Time) error {

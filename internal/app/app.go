@@ -11,19 +11,27 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
+	"github.com/opvk/cabinet/internal/account"
 	"github.com/opvk/cabinet/internal/config"
 	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/demo"
+	"github.com/opvk/cabinet/internal/esia"
+	"github.com/opvk/cabinet/internal/esia/devidp"
+	"github.com/opvk/cabinet/internal/geo"
 	"github.com/opvk/cabinet/internal/i18n"
 	"github.com/opvk/cabinet/internal/jobs"
+	"github.com/opvk/cabinet/internal/messaging"
 	"github.com/opvk/cabinet/internal/storage"
 	"github.com/opvk/cabinet/internal/web"
 )
@@ -59,6 +67,19 @@ func OpenDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, e
 // Run serves the cabinet until ctx ends, then shuts down gracefully. When ready is not nil it is
 // called with the listening address once connections are accepted (tests listen on port 0).
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(addr string)) error {
+	// Listen first: with port 0 the base URL (links in e-mails, the passkey origin, ЕСИА's
+	// redirect) is known only now.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("OPVK_ADDR=%q: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Port() == "0" {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		u.Host = u.Hostname() + ":" + port
+		cfg.BaseURL = u.String()
+	}
+
 	d, err := OpenDB(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -80,9 +101,20 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 	if err != nil {
 		return err
 	}
+	mailer, sms, err := messaging.FromConfig(cfg, d)
+	if err != nil {
+		return err
+	}
 
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.SweepWorker{Store: store})
+	river.AddWorker(workers, &messaging.Worker{DB: d, Mailer: mailer, SMS: sms, Logger: log})
+	river.AddWorker(workers, &jobs.SweepWorker{Store: store, More: []func(context.Context, time.Time) error{
+		func(ctx context.Context, now time.Time) error { return account.SweepExpired(ctx, d, now) },
+		func(ctx context.Context, now time.Time) error {
+			_, err := messaging.PruneDeliveries(ctx, d, now.AddDate(0, 0, -30))
+			return err
+		},
+	}})
 	runner, err := jobs.New(d, cfg.SQLitePath(), jobs.Options{
 		Workers: workers, Work: cfg.Workers, Logger: log,
 		Periodic: []*river.PeriodicJob{jobs.SweepEvery(15 * time.Minute)},
@@ -101,21 +133,89 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 		}
 	}()
 
-	cat, err := i18n.Load()
-	if err != nil {
+	deps := web.Deps{Config: cfg, DB: d, Log: log, Jobs: runner.Client, Store: store}
+	if deps.ESIA, deps.DevIdP, err = identityProvider(ctx, cfg); err != nil {
+		return err
+	}
+	if deps.WebAuthn, err = passkeys(cfg); err != nil {
+		return err
+	}
+	if cfg.GeoIPDB != "" {
+		g, err := geo.Open(cfg.GeoIPDB)
+		if err != nil {
+			return fmt.Errorf("OPVK_GEOIP_DB: %w", err)
+		}
+		defer g.Close()
+		policy, err := geo.NewPolicy(g, cfg.AllowedCountries)
+		if err != nil {
+			return fmt.Errorf("OPVK_ALLOWED_COUNTRIES: %w", err)
+		}
+		deps.Region = policy
+	}
+	if deps.Catalog, err = i18n.Load(); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := web.New(web.Deps{Config: cfg, DB: d, Log: log, Catalog: cat, Registry: reg, Gatherer: reg})
+	deps.Registry, deps.Gatherer = reg, reg
+	srv, err := web.New(deps)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, log, srv, ready)
+	return serve(ctx, cfg, log, srv, ln, ready)
 }
 
-// serve listens and serves h until ctx ends, then lets requests in flight finish.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, h http.Handler, ready func(string)) error {
+// identityProvider connects to ЕСИА when it is configured. In dev without it, the local
+// OpenID Connect provider (devidp) stands in for ЕСИА at BASE/dev/esia, and the cabinet talks to
+// it in-process, since the server does not answer yet while it starts.
+func identityProvider(ctx context.Context, cfg config.Config) (*esia.Provider, http.Handler, error) {
+	redirect := cfg.BaseURL + "/login/esia/callback"
+	if cfg.ESIAIssuer != "" {
+		p, err := esia.New(ctx, esia.Config{Issuer: cfg.ESIAIssuer, ClientID: cfg.ESIAClientID,
+			ClientSecret: cfg.ESIAClientSecret, RedirectURL: redirect}, nil, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("OPVK_ESIA_ISSUER: %w", err)
+		}
+		return p, nil, nil
+	}
+	if cfg.Env != config.Dev {
+		return nil, nil, nil
+	}
+	issuer := cfg.BaseURL + "/dev/esia"
+	const clientID, secret = "opvk-dev", "dev-secret-not-for-production"
+	idp, err := devidp.New(issuer, []devidp.Client{{ID: clientID, Secret: secret, RedirectURIs: []string{redirect}}})
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := esia.New(ctx, esia.Config{Issuer: issuer, ClientID: clientID, ClientSecret: secret, RedirectURL: redirect},
+		nil, &http.Client{Transport: inProcess{idp}, Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, idp, nil
+}
+
+// inProcess answers HTTP requests by calling a handler directly.
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// passkeys configures WebAuthn for the cabinet's origin. The relying party id is the host of the
+// base URL, so passkeys made on lk.example.ru work only there.
+func passkeys(cfg config.Config) (*webauthn.WebAuthn, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return webauthn.New(&webauthn.Config{RPID: u.Hostname(), RPDisplayName: "ГИС ОПВК", RPOrigins: []string{cfg.BaseURL}})
+}
+
+// serve serves h on ln until ctx ends, then lets requests in flight finish.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, h http.Handler, ln net.Listener, ready func(string)) error {
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -123,15 +223,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, h http.Hand
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("OPVK_ADDR=%q: %w", cfg.Addr, err)
-	}
 	tlsOn := cfg.TLSCert != "" && cfg.TLSKey != ""
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
-			ln.Close()
 			return fmt.Errorf("OPVK_TLS_CERT/OPVK_TLS_KEY: %w", err)
 		}
 		// TLS 1.3 only (J1): no older protocol, no cipher choices to get wrong.

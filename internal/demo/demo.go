@@ -16,14 +16,17 @@ import (
 var Users = []account.User{
 	{Kind: account.Individual, FullName: "Иванова Мария Сергеевна", INN: "500100732259", SNILS: "112-233-445 95",
 		Phone: "+79161234567", Email: "maria@demo.opvk", Roles: []account.Role{account.Citizen}},
-	{Kind: account.Legal, FullName: "Петров Алексей Викторович", INN: "772807592836", Phone: "+79031112233",
-		Email: "petrov@demo.opvk", OrgName: "ООО «Северный транспорт»", OrgINN: "7707083893", OrgOGRN: "1027700132195",
+	{Kind: account.Legal, FullName: "Петров Алексей Викторович", INN: "772807592828", Phone: "+79031112233",
+		Email: "petrov@demo.opvk", OrgName: "ООО «Северный транспорт»", OrgINN: "7812345675", OrgOGRN: "1027801234560",
 		Roles: []account.Role{account.Citizen, account.Representative}},
 	{Kind: account.Individual, FullName: "Смирнов Олег Николаевич", Phone: "+79265554433", Email: "officer@demo.opvk",
 		Roles: []account.Role{account.Officer}},
 	{Kind: account.Individual, FullName: "Кузнецова Анна Павловна", Phone: "+79037778899", Email: "admin@demo.opvk",
 		Roles: []account.Role{account.Admin, account.Officer}},
 }
+
+// Password is the password of every demo account with a local sign-in (README).
+const Password = "opvk-demo-2026"
 
 // Load inserts the demo data when the database has no users yet and reports whether it did.
 func Load(ctx context.Context, d *db.DB, now time.Time) (bool, error) {
@@ -33,7 +36,12 @@ func Load(ctx context.Context, d *db.DB, now time.Time) (bool, error) {
 		if err != nil || n > 0 {
 			return err
 		}
+		hash, err := account.HashPassword(Password)
+		if err != nil {
+			return err
+		}
 		for _, u := range Users {
+			u.PasswordHash = hash
 			if _, err := account.Create(ctx, tx, u, now); err != nil {
 				return fmt.Errorf("demo user %s: %w", u.Email, err)
 			}

@@ -31,8 +31,10 @@ func Load() (*Catalog, error) {
 	b := goi18n.NewBundle(language.Russian)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	for _, l := range Languages {
-		if _, err := b.LoadMessageFileFS(locales, "locales/"+l+".yaml"); err != nil {
-			return nil, fmt.Errorf("messages %s: %w", l, err)
+		for _, f := range files(l) {
+			if _, err := b.LoadMessageFileFS(locales, f); err != nil {
+				return nil, fmt.Errorf("messages %s: %w", f, err)
+			}
 		}
 	}
 	c := &Catalog{loc: map[string]*goi18n.Localizer{}}
@@ -79,16 +81,31 @@ func (c *Catalog) localize(lang string, cfg *goi18n.LocalizeConfig) string {
 	return s
 }
 
+// files lists the message files of lang: locales/LANG.yaml and locales/AREA.LANG.yaml, one per
+// area of the program, so that areas do not all edit one file.
+func files(lang string) []string {
+	more, _ := fs.Glob(locales, "locales/*."+lang+".yaml")
+	return append([]string{"locales/" + lang + ".yaml"}, more...)
+}
+
 // IDs returns every message id defined for lang, for the tests that keep the languages in step.
 func IDs(lang string) ([]string, error) {
-	raw, err := fs.ReadFile(locales, "locales/"+lang+".yaml")
-	if err != nil {
-		return nil, err
+	var ids []string
+	for _, f := range files(lang) {
+		raw, err := fs.ReadFile(locales, f)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		ids = append(ids, flatten(m)...)
 	}
-	var m map[string]any
-	if err := yaml.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
+	return ids, nil
+}
+
+func flatten(m map[string]any) []string {
 	var ids []string
 	var walk func(prefix string, v any)
 	walk = func(prefix string, v any) {
@@ -106,7 +123,7 @@ func IDs(lang string) ([]string, error) {
 		}
 	}
 	walk("", m)
-	return ids, nil
+	return ids
 }
 
 func isPlural(m map[string]any) bool {

@@ -24,11 +24,21 @@ const SweepAge = time.Hour
 type SweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
 	Store storage.Store
+	// More are the other areas' clean-ups (expired sessions, old delivery keys …), each given the
+	// time of the run.
+	More []func(ctx context.Context, now time.Time) error
 }
 
-// Work implements river.Worker.
+// Work implements river.Worker. Every clean-up runs even if one fails; the first error is
+// returned so River retries the job.
 func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	_, err := w.Store.Sweep(ctx, SweepAge)
+	now := time.Now()
+	for _, f := range w.More {
+		if ferr := f(ctx, now); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
 	return err
 }
 

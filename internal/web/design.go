@@ -24,7 +24,7 @@ type designPage struct {
 
 // showDesign renders the design system's reference page (dev mode only).
 func (s *Server) showDesign(w http.ResponseWriter, r *http.Request) error {
-	p := &designPage{basePage: s.newBase(r), Sample: time.Date(2026, 12, 4, 11, 30, 0, 0, time.UTC)}
+	p := &designPage{basePage: s.newBase(w, r), Sample: time.Date(2026, 12, 4, 11, 30, 0, 0, time.UTC)}
 	t := p.T
 	innErr := t("design.sample.inn_error")
 	p.Summary = ErrorSummary{Title: t("form.error_summary"), Items: []ErrorItem{{Href: "#d-inn", Text: innErr}}}

@@ -42,6 +42,19 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	route  string
+}
+
+// notePattern tells observe which route pattern the router matched. The router sets the pattern
+// on the request it receives, which middleware in between may have replaced with a copy, so the
+// pattern travels back on the response writer instead.
+func notePattern(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rec, ok := w.(*statusRecorder); ok {
+			defer func() { rec.route = r.Pattern }() // deferred: a panic keeps its route too
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -74,7 +87,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		route := r.Pattern
+		route := rec.route
 		if route == "" {
 			route = "unmatched"
 		}

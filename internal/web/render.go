@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opvk/cabinet/internal/account"
 	"github.com/opvk/cabinet/internal/i18n"
 )
 
@@ -158,6 +159,8 @@ type basePage struct {
 	SupportPhone string
 	SupportEmail string
 	Dev          bool
+	User         *account.User // nil for a visitor
+	Flash        string        // message id of a one-time notice
 	cat          *i18n.Catalog
 }
 
@@ -171,6 +174,9 @@ func (b *basePage) N(id string, n int) string { return b.cat.N(b.Lang, id, n) }
 
 // Date shows a day in the page's language.
 func (b *basePage) Date(t time.Time) string { return i18n.Date(b.Lang, t) }
+
+// Has reports whether the signed-in user holds role.
+func (b *basePage) Has(role string) bool { return b.User != nil && b.User.Has(account.Role(role)) }
 
 // OtherLang is the language the switch offers.
 func (b *basePage) OtherLang() string {
@@ -187,12 +193,28 @@ func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"asset": func(name string) (string, error) { return s.assets.url(name) },
 		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// banner builds a notification banner in a template: tone, title (may be ""), text.
+		"banner": func(tone, title, text string) Banner { return Banner{Tone: tone, Title: title, Text: text} },
+		"tag":    func(tone, text string) Tag { return Tag{Tone: tone, Text: text} },
+		// safeURL marks a data: URL that we generated (the QR code) as safe for src.
+		"safeURL": func(s string) template.URL {
+			if strings.HasPrefix(s, "data:image/png;base64,") {
+				return template.URL(s)
+			}
+			return ""
+		},
 	}
 }
 
-// newBase fills the parts of basePage that come from the request.
-func (s *Server) newBase(r *http.Request) basePage {
+// newBase fills the parts of basePage that come from the request, and takes the pending flash.
+func (s *Server) newBase(w http.ResponseWriter, r *http.Request) basePage {
+	var u *account.User
+	if c := currentUser(r); c != nil {
+		u = &c.User
+	}
 	return basePage{
+		User:         u,
+		Flash:        s.takeFlash(w, r),
 		Lang:         languageOf(r),
 		HighContrast: highContrastOf(r),
 		Path:         r.URL.RequestURI(),
@@ -210,7 +232,7 @@ func (s *Server) newBase(r *http.Request) basePage {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) error {
 	b := p.base()
 	if b.cat == nil {
-		*b = s.newBase(r)
+		*b = s.newBase(w, r)
 	}
 	t, err := s.views.get(name)
 	if err != nil {

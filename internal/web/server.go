@@ -6,12 +6,18 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
+
+	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opvk/cabinet/internal/config"
 	"github.com/opvk/cabinet/internal/db"
+	"github.com/opvk/cabinet/internal/esia"
 	"github.com/opvk/cabinet/internal/i18n"
+	"github.com/opvk/cabinet/internal/jobs"
+	"github.com/opvk/cabinet/internal/storage"
 )
 
 // Deps are what the Server needs; main builds them in order and passes them in.
@@ -22,25 +28,43 @@ type Deps struct {
 	Catalog  *i18n.Catalog
 	Registry prometheus.Registerer // metrics are registered here
 	Gatherer prometheus.Gatherer   // and served from here at /metrics
+	Jobs     *jobs.Client          // inserts jobs (messages) in the handler's transaction
+	Store    storage.Store         // uploaded files
+	ESIA     *esia.Provider        // nil: sign-in with ЕСИА is not offered
+	DevIdP   http.Handler          // dev mode: the local ЕСИА stand-in, mounted at /dev/esia/
+	Region   RegionPolicy          // nil: no region check (A8)
+	WebAuthn *webauthn.WebAuthn    // nil: no passkeys
+}
+
+// RegionPolicy decides whether a sign-in from an address is allowed (A8).
+type RegionPolicy interface {
+	Allow(ip netip.Addr) (ok bool, country string)
 }
 
 // Server is the cabinet's http.Handler.
 type Server struct {
-	cfg     config.Config
-	db      *db.DB
-	log     *slog.Logger
-	cat     *i18n.Catalog
-	views   *views
-	assets  *assets
-	metrics *metrics
-	gather  prometheus.Gatherer
-	handler http.Handler
+	cfg      config.Config
+	db       *db.DB
+	log      *slog.Logger
+	cat      *i18n.Catalog
+	views    *views
+	assets   *assets
+	metrics  *metrics
+	gather   prometheus.Gatherer
+	jobs     *jobs.Client
+	store    storage.Store
+	esia     *esia.Provider
+	devIdP   http.Handler
+	region   RegionPolicy
+	webauthn *webauthn.WebAuthn
+	handler  http.Handler
 }
 
 // New builds the Server: it parses every template and hashes every asset now, so a broken
 // template stops start-up instead of failing a user later.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, db: d.DB, log: d.Log, cat: d.Catalog, gather: d.Gatherer}
+	s := &Server{cfg: d.Config, db: d.DB, log: d.Log, cat: d.Catalog, gather: d.Gatherer, jobs: d.Jobs,
+		store: d.Store, esia: d.ESIA, devIdP: d.DevIdP, region: d.Region, webauthn: d.WebAuthn}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
@@ -60,11 +84,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // middleware wraps the router, outermost first. The order matters: the request id exists before
 // anything logs; security headers are set before any handler writes; the cross-origin check runs
-// before any state-changing handler; observe sits directly outside the router so that it can read
-// the matched route pattern (the router sets it on this very request); recovery is inside observe
-// so that a panic is counted and logged as the 500 it becomes.
+// before any state-changing handler; observe learns the matched route pattern from notePattern,
+// which sits right around the router; recovery is inside observe so that a panic is counted and
+// logged as the 500 it becomes; the session is loaded before any handler asks who is signed in.
 func (s *Server) middleware(h http.Handler) http.Handler {
+	h = notePattern(h)
 	h = s.recoverPanics(h)
+	h = s.loadSession(h)
 	h = s.observe(h)
 	h = s.crossOrigin(h)
 	h = s.securityHeaders(h)

@@ -70,7 +70,22 @@
     });
   }
 
+  // Conditional parts of a form: data-show-when="kind=legal" shows the element only while the
+  // radio or select named kind has the value legal. Without JavaScript everything shows.
+  function initShowWhen(el) {
+    var rule = el.getAttribute("data-show-when").split("=");
+    var form = el.closest("form");
+    if (!form || rule.length !== 2) { return; }
+    function update() {
+      var field = form.elements[rule[0]];
+      el.hidden = !field || field.value !== rule[1];
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
   function init() {
+    document.querySelectorAll("[data-show-when]").forEach(initShowWhen);
     initErrorSummary();
     document.querySelectorAll("[data-tabs]").forEach(initTabs);
     document.querySelectorAll("[data-upload]").forEach(initUpload);
