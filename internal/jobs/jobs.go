@@ -42,9 +42,13 @@ type Options struct {
 	PollInterval time.Duration
 }
 
-func driverFor(d *db.DB, sqlitePath string) (riverdriver.Driver[*sql.Tx], *sql.DB, error) {
+func driverFor(d *db.DB, sqlitePath string, work bool) (riverdriver.Driver[*sql.Tx], *sql.DB, error) {
 	if d.Dialect == db.Postgres {
 		return riverdatabasesql.NewWithPgxListener(d.DB, d.Pgx), nil, nil
+	}
+	if !work {
+		// Inserting only happens in the caller's transaction: no pool of River's own is needed.
+		return riversqlite.New(d.DB), nil, nil
 	}
 	// River works SQLite through one connection of its own, as its driver advises: its parallel
 	// internal operations would otherwise meet SQLITE_BUSY. The application's pool is separate, and
@@ -104,7 +108,7 @@ func (h levelShift) WithGroup(n string) slog.Handler      { return levelShift{h.
 
 // New builds a Runner on d. sqlitePath is the database file when d is SQLite.
 func New(d *db.DB, sqlitePath string, o Options) (*Runner, error) {
-	drv, own, err := driverFor(d, sqlitePath)
+	drv, own, err := driverFor(d, sqlitePath, o.Work)
 	if err != nil {
 		return nil, err
 	}

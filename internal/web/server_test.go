@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,28 +11,60 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opvk/cabinet/internal/config"
+	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/db/dbtest"
 	"github.com/opvk/cabinet/internal/i18n"
+	"github.com/opvk/cabinet/internal/jobs"
+	"github.com/opvk/cabinet/internal/storage"
 )
 
 // mustServer builds the real Server, with its real router and middleware, on a fresh SQLite
-// database.
+// database with River's tables; jobs (messages) are inserted but not worked, so tests read them
+// back from the job table.
 func mustServer(t *testing.T, cfg config.Config) *Server {
 	t.Helper()
+	s, _ := mustServerDB(t, cfg, dbtest.SQLite(t))
+	return s
+}
+
+func mustServerDB(t *testing.T, cfg config.Config, d *db.DB, change ...func(*Deps)) (*Server, *db.DB) {
+	t.Helper()
+	ctx := context.Background()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := prometheus.NewRegistry()
-	s, err := New(Deps{Config: cfg, DB: dbtest.SQLite(t), Log: slog.New(slog.DiscardHandler),
-		Catalog: cat, Registry: reg, Gatherer: reg})
+	logger := slog.New(slog.DiscardHandler)
+	if err := jobs.Migrate(ctx, d, logger); err != nil {
+		t.Fatal(err)
+	}
+	runner, err := jobs.New(d, "", jobs.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	store, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa, err := webauthn.New(&webauthn.Config{RPID: "localhost", RPDisplayName: "ГИС ОПВК", RPOrigins: []string{"http://localhost:8080"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	deps := Deps{Config: cfg, DB: d, Log: logger, Catalog: cat, Registry: reg, Gatherer: reg,
+		Jobs: runner.Client, Store: store, WebAuthn: wa}
+	for _, c := range change {
+		c(&deps)
+	}
+	s, err := New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, d
 }
 
 type response struct {
