@@ -61,8 +61,10 @@ func (b *browser) do(method, path string, form url.Values, hdr ...string) respon
 	return response{res, string(raw)}
 }
 
-func (b *browser) get(path string) response                   { return b.do(http.MethodGet, path, nil) }
-func (b *browser) post(path string, form url.Values) response { return b.do(http.MethodPost, path, form) }
+func (b *browser) get(path string) response { return b.do(http.MethodGet, path, nil) }
+func (b *browser) post(path string, form url.Values) response {
+	return b.do(http.MethodPost, path, form)
+}
 
 func (b *browser) cookie(name string) *http.Cookie {
 	u, _ := url.Parse(b.base)
