@@ -4,6 +4,7 @@
 //	opvk [serve]   run the cabinet (the default)
 //	opvk migrate   apply database migrations and exit
 //	opvk demo      load the demo data into an empty database and exit
+//	opvk user add  create an account, e.g. an officer: -name, -email, -phone, -role officer[,admin]
 //	opvk version   print the version
 //	opvk help      print the settings
 //
@@ -47,10 +48,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintln(stdout, "opvk", version())
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: opvk [serve|migrate|demo|version|help] [flags]\n\nSettings (flag wins over variable):")
+		fmt.Fprintln(stdout, "usage: opvk [serve|migrate|demo|user add|version|help] [flags]\n\nSettings (flag wins over variable):")
 		config.Describe(stdout)
 		return nil
 	case "serve", "migrate", "demo":
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return fmt.Errorf("usage: opvk user add -name ФИО -email … -phone … -role officer[,admin]")
+		}
+		return addUser(ctx, args[1:], getenv, stdout, stderr)
 	default:
 		return fmt.Errorf("unknown command %q; try opvk help", cmd)
 	}

@@ -41,3 +41,25 @@ func TestRunCommands(t *testing.T) {
 		t.Fatalf("second demo: %q, %v", out.String(), err)
 	}
 }
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string {
+		return map[string]string{"OPVK_DATA_DIR": dir, "OPVK_LOG_LEVEL": "error"}[k]
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"user", "add", "-name", "Смирнова Ольга Петровна", "-email", "olga@example.ru",
+		"-phone", "+7 916 555-44-33", "-role", "officer,admin"}, env, &out, os.Stderr)
+	if err != nil || !strings.Contains(out.String(), "roles officer,admin") || !strings.Contains(out.String(), "temporary password") {
+		t.Fatalf("user add: %q, %v", out.String(), err)
+	}
+	for _, bad := range [][]string{
+		{"user", "add", "-name", "Смирнова Ольга", "-email", "not-an-email"},
+		{"user", "add", "-name", "Смирнова Ольга", "-email", "a@example.ru", "-role", "superuser"},
+		{"user", "add", "-name", "Смирнова Ольга"},
+	} {
+		if err := run(context.Background(), bad, env, &out, os.Stderr); err == nil {
+			t.Errorf("%v was accepted", bad)
+		}
+	}
+}
