@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -58,6 +59,9 @@ type Config struct {
 	ESIAIssuer       string   // OpenID Connect issuer of ЕСИА; empty in dev: the local provider
 	ESIAClientID     string
 	ESIAClientSecret string
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed; without them the
+	// client address is the connection's, since anyone can write that header.
+	TrustedProxies []netip.Prefix
 }
 
 // Secure reports whether the browser talks to us over TLS, directly or through a proxy.
@@ -244,6 +248,20 @@ func settings() []setting {
 					return errors.New("must be two-letter country codes separated by commas, such as RU,BY")
 				}
 				c.AllowedCountries = append(c.AllowedCountries, p)
+			}
+			return nil
+		}},
+		{"OPVK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of load balancers whose X-Forwarded-For gives the client address", func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				pfx, err := netip.ParsePrefix(p)
+				if err != nil {
+					return errors.New("must be CIDRs separated by commas, such as 10.0.0.0/8,192.168.1.10/32")
+				}
+				c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 			}
 			return nil
 		}},

@@ -98,7 +98,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) error {
 			}
 			for _, kind := range []string{"terms", "personal_data"} {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO consents (user_id, kind, version, accepted_at, ip) VALUES ($1, $2, $3, $4, $5)`,
-					userID, kind, TermsVersion, now.UTC(), clientIP(r)); err != nil {
+					userID, kind, TermsVersion, now.UTC(), s.clientIP(r)); err != nil {
 					return err
 				}
 			}

@@ -74,7 +74,7 @@ func (s *Server) refuseRegion(ctx context.Context, r *http.Request, action, logi
 	if s.region == nil {
 		return false, nil
 	}
-	addr, err := netip.ParseAddr(clientIP(r))
+	addr, err := netip.ParseAddr(s.clientIP(r))
 	ok, country := false, ""
 	if err == nil {
 		ok, country = s.region.Allow(addr)
@@ -94,7 +94,7 @@ func (s *Server) audit(ctx context.Context, r *http.Request, actor int64, action
 
 // entry is an audit entry about request r.
 func (s *Server) entry(r *http.Request, actor int64, action, target, outcome string, details map[string]string) audit.Entry {
-	return audit.Entry{At: time.Now(), ActorID: actor, IP: clientIP(r), UserAgent: r.UserAgent(), Action: action,
+	return audit.Entry{At: time.Now(), ActorID: actor, IP: s.clientIP(r), UserAgent: r.UserAgent(), Action: action,
 		Target: target, Outcome: outcome, Details: details}
 }
 
@@ -130,7 +130,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return refuse(http.StatusForbidden, "auth.login.region")
 	}
 	now := time.Now()
-	ipKey, loginKey := "ip:"+clientIP(r), "login:"+login
+	ipKey, loginKey := "ip:"+s.clientIP(r), "login:"+login
 	wait := time.Duration(0)
 	for _, k := range []string{ipKey, loginKey} {
 		d, err := account.ThrottleWait(ctx, s.db, k, now)
@@ -349,7 +349,7 @@ func (s *Server) openSession(r *http.Request, flowHash string, u account.User, m
 			}
 		}
 		var err error
-		token, err = account.CreateSession(ctx, tx, u.ID, clientIP(r), r.UserAgent(), method, s.cfg.SessionMax, time.Now())
+		token, err = account.CreateSession(ctx, tx, u.ID, s.clientIP(r), r.UserAgent(), method, s.cfg.SessionMax, time.Now())
 		if err != nil {
 			return err
 		}

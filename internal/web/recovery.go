@@ -56,7 +56,7 @@ func (s *Server) startRecover(w http.ResponseWriter, r *http.Request) error {
 		}
 		return errRegion
 	}
-	key := "recover:" + clientIP(r)
+	key := "recover:" + s.clientIP(r)
 	if wait, err := account.ThrottleWait(ctx, s.db, key, now); err != nil || wait > 0 {
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -275,5 +276,35 @@ func TestHealthAndMetrics(t *testing.T) {
 	s.db.Close()
 	if res := get(t, s, "/readyz"); res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz with the database closed = %d, want 503", res.StatusCode)
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	cfg := config.Default()
+	s := &Server{cfg: cfg}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "10.0.0.5:4000"
+	r.Header.Set("X-Forwarded-For", "203.0.113.9")
+	if got := s.clientIP(r); got != "10.0.0.5" {
+		t.Errorf("without trusted proxies clientIP = %q, want the connection's address", got)
+	}
+	s.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct{ xff, want string }{
+		{"203.0.113.9", "203.0.113.9"},
+		{"198.51.100.1, 203.0.113.9", "203.0.113.9"}, // the client wrote the first one itself
+		{"203.0.113.9, 10.0.0.7", "203.0.113.9"},     // two trusted hops
+		{"", "10.0.0.5"},                             // no header: the proxy itself
+		{"not-an-ip, 203.0.113.9", "203.0.113.9"},
+	}
+	for _, c := range cases {
+		r.Header.Set("X-Forwarded-For", c.xff)
+		if got := s.clientIP(r); got != c.want {
+			t.Errorf("X-Forwarded-For %q: clientIP = %q, want %q", c.xff, got, c.want)
+		}
+	}
+	r.RemoteAddr = "203.0.113.50:4000" // not a trusted proxy: its header is ignored
+	r.Header.Set("X-Forwarded-For", "198.51.100.1")
+	if got := s.clientIP(r); got != "203.0.113.50" {
+		t.Errorf("untrusted sender: clientIP = %q", got)
 	}
 }
