@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,6 +210,10 @@ func TestTOTPAndRecoveryCodes(t *testing.T) {
 		e, err := NewEnrolment(u.Email)
 		if err != nil {
 			t.Fatal(err)
+		}
+		again, err := EnrolmentOf(u.Email, e.Secret)
+		if err != nil || again.Secret != e.Secret || again.QR == "" || !strings.Contains(again.URL, "secret="+e.Secret) {
+			t.Fatalf("EnrolmentOf = %+v, %v", again.Secret, err)
 		}
 		code, _ := totp.GenerateCode(e.Secret, t0)
 		if err := EnableTOTP(ctx, d, u.ID, e.Secret, code, t0); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"image/png"
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,10 +28,29 @@ type Enrolment struct {
 
 // NewEnrolment makes a TOTP secret for account (the user's e-mail or phone) and its QR code.
 func NewEnrolment(account string) (Enrolment, error) {
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: "ГИС ОПВК", AccountName: account, Period: totpPeriod})
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: account, Period: totpPeriod})
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("totp: %w", err)
 	}
+	return enrolment(key)
+}
+
+// EnrolmentOf shows again an enrolment whose secret is known (after a wrong first code), so
+// the QR code on the page still matches what the app may already hold.
+func EnrolmentOf(account, secret string) (Enrolment, error) {
+	v := url.Values{"secret": {secret}, "issuer": {totpIssuer}, "period": {fmt.Sprint(totpPeriod)},
+		"digits": {"6"}, "algorithm": {"SHA1"}}
+	key, err := otp.NewKeyFromURL((&url.URL{Scheme: "otpauth", Host: "totp",
+		Path: "/" + totpIssuer + ":" + account, RawQuery: v.Encode()}).String())
+	if err != nil {
+		return Enrolment{}, fmt.Errorf("totp: %w", err)
+	}
+	return enrolment(key)
+}
+
+const totpIssuer = "ГИС ОПВК"
+
+func enrolment(key *otp.Key) (Enrolment, error) {
 	img, err := key.Image(240, 240)
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("totp qr: %w", err)

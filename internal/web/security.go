@@ -204,6 +204,10 @@ func (s *Server) setSecondFactor(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// enrolCodeField is the first code from the authenticator app.
+var enrolCodeField = Field{Name: "code", Label: "security.totp.code", Hint: "security.totp.code_hint",
+	Autocomplete: "one-time-code", InputMode: "numeric", Width: "short", Required: true}
+
 type totpFlow struct {
 	Secret string `json:"secret"`
 }
@@ -227,8 +231,7 @@ func (s *Server) startTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Enrolment = &e
 	f := newForm(r)
-	p.EnrolCode = f.field(&p.basePage, Field{Name: "code", Label: "security.totp.code", Hint: "security.totp.code_hint", Autocomplete: "one-time-code", InputMode: "numeric", Width: "short", Required: true, Value: " "})
-	p.EnrolCode.Value = ""
+	p.EnrolCode = f.field(&p.basePage, enrolCodeField)
 	return s.render(w, r, http.StatusOK, "profile/security", p)
 }
 
@@ -256,12 +259,14 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		e, _ := account.NewEnrolment(orDefault(c.User.Email, c.User.Phone))
-		e.Secret = tf.Secret
+		e, err := account.EnrolmentOf(orDefault(c.User.Email, c.User.Phone), tf.Secret)
+		if err != nil {
+			return err
+		}
 		p.Enrolment = &e
 		f := newForm(r)
 		f.fail("code", "auth.code.err_wrong")
-		p.EnrolCode = f.field(&p.basePage, Field{Name: "code", Label: "security.totp.code", Hint: "security.totp.code_hint", Autocomplete: "one-time-code", InputMode: "numeric", Width: "short", Required: true})
+		p.EnrolCode = f.field(&p.basePage, enrolCodeField)
 		p.Summary = f.summary(&p.basePage)
 		return s.render(w, r, http.StatusUnprocessableEntity, "profile/security", p)
 	}
