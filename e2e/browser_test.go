@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/opvk/cabinet/internal/app"
 	"github.com/opvk/cabinet/internal/config"
 	"github.com/opvk/cabinet/internal/i18n"
+	"github.com/opvk/cabinet/internal/messaging/messagingtest"
 )
 
 // axePath is where `npm ci` in this folder puts the axe-core build; tests run in the package folder.
@@ -29,12 +31,15 @@ const axePath = "node_modules/axe-core/axe.min.js"
 // instead of hanging the whole run until go test's own timeout.
 const tabTimeout = 60 * time.Second
 
-// env is what every browser check shares: one cabinet, one browser, the axe-core source, the
-// message catalogue (expected texts come from it, never from copies in the tests) and the
-// screenshot folder.
+// env is what every browser check shares: one cabinet with the mail and SMS servers it sends to,
+// one browser, the axe-core source, the message catalogue (expected texts come from it, never
+// from copies in the tests) and the screenshot folder. A check that needs a cabinet of its own
+// (other settings, or state that would disturb the others) gets a copy from withCabinet.
 type env struct {
 	baseURL string
-	browser context.Context // a chromedp context whose browser is running
+	mail    *messagingtest.SMTPServer // receives the cabinet's e-mail
+	sms     *messagingtest.SMSGateway // receives the cabinet's SMS
+	browser context.Context           // a chromedp context whose browser is running
 	axe     string
 	cat     *i18n.Catalog
 	shots   string
@@ -51,10 +56,7 @@ func TestCabinetInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{axe: axe, cat: cat, shots: screenshotDir(t)}
-	var stop func()
-	e.baseURL, stop = startServer(t)
-	t.Cleanup(stop)
+	e := (&env{axe: axe, cat: cat, shots: screenshotDir(t)}).withCabinet(t, nil)
 	e.browser = startBrowser(t, chromium)
 
 	// Each subtest has its own browser context (its own cookies), so they may run side by side.
@@ -63,6 +65,7 @@ func TestCabinetInBrowser(t *testing.T) {
 	t.Run("language", func(t *testing.T) { t.Parallel(); e.testLanguage(t) })
 	t.Run("server-error", func(t *testing.T) { t.Parallel(); e.testServerError(t) })
 	t.Run("tabs", func(t *testing.T) { t.Parallel(); e.testTabs(t) })
+	t.Run("identity", func(t *testing.T) { t.Parallel(); e.testIdentity(t) })
 }
 
 // requireTools finds Chromium and axe-core. When either is missing the tests cannot say anything
@@ -126,11 +129,33 @@ func notice(msg string) {
 	fmt.Fprintln(w, "e2e: "+msg)
 }
 
+// withCabinet starts a cabinet with an SMTP server and an SMS gateway of its own, which record
+// what the cabinet sends, and returns a copy of e that talks to it; the cabinet stops when t
+// ends. configure, when not nil, changes the settings before the start.
+func (e *env) withCabinet(t *testing.T, configure func(*config.Config)) *env {
+	t.Helper()
+	c := *e
+	c.mail = messagingtest.StartSMTP(t)
+	c.sms = messagingtest.StartSMSGateway(t)
+	var stop func()
+	c.baseURL, stop = startServer(t, func(cfg *config.Config) {
+		cfg.SMTPURL, cfg.SMSURL = c.mail.URL(), c.sms.URL()
+		if configure != nil {
+			configure(cfg)
+		}
+	})
+	t.Cleanup(stop)
+	return &c
+}
+
 // startServer runs the real cabinet in this process, the way main does, on a free port of the
-// loopback interface with a fresh SQLite database and the demo data. It returns the base URL and a
-// cancel that shuts the server down gracefully and waits for Run to return. The server's log goes
-// to a file and is shown only when the test failed, where it explains a 500.
-func startServer(t *testing.T) (baseURL string, cancel func()) {
+// loopback interface with a fresh SQLite database and the demo data, in dev mode (so the local
+// ЕСИА provider is at /dev/esia). The browser reaches it as http://localhost:PORT, which is also
+// the cabinet's base URL (links in e-mails, ЕСИА's redirect, the passkey origin): WebAuthn refuses
+// an IP address as the relying party id. It returns the base URL and a cancel that shuts the
+// server down gracefully and waits for Run to return. The server's log goes to a file and is
+// shown only when the test failed, where it explains a 500.
+func startServer(t *testing.T, configure func(*config.Config)) (baseURL string, cancel func()) {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "cabinet.log")
 	logFile, err := os.Create(logPath)
@@ -138,9 +163,14 @@ func startServer(t *testing.T) (baseURL string, cancel func()) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
+	cfg.Env = config.Dev
 	cfg.Addr = "127.0.0.1:0"
+	cfg.BaseURL = "http://localhost:0" // Run puts the port it listens on in place of 0
 	cfg.DataDir = t.TempDir()
 	cfg.Demo = true
+	if configure != nil {
+		configure(&cfg)
+	}
 	logger := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -149,7 +179,8 @@ func startServer(t *testing.T) (baseURL string, cancel func()) {
 	go func() { done <- app.Run(ctx, cfg, logger, func(addr string) { ready <- addr }) }()
 	select {
 	case addr := <-ready:
-		baseURL = "http://" + addr
+		_, port, _ := net.SplitHostPort(addr)
+		baseURL = "http://localhost:" + port
 	case err := <-done:
 		stop()
 		logFile.Close()
@@ -226,6 +257,13 @@ type tab struct {
 // newTab opens a tab for the test; it closes when the test ends.
 func (e *env) newTab(t *testing.T) *tab {
 	t.Helper()
+	return e.newTabFor(t, tabTimeout)
+}
+
+// newTabFor opens a tab whose actions must all be done within limit: a journey of many pages
+// needs longer than one check.
+func (e *env) newTabFor(t *testing.T, limit time.Duration) *tab {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(e.browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	// The first action opens the tab; it runs without a deadline because a deadline on it would
@@ -246,7 +284,7 @@ func (e *env) newTab(t *testing.T) *tab {
 		}
 	}()
 	var cancelT context.CancelFunc
-	tb.ctx, cancelT = context.WithTimeout(ctx, tabTimeout)
+	tb.ctx, cancelT = context.WithTimeout(ctx, limit)
 	t.Cleanup(cancelT)
 	return tb
 }
@@ -307,6 +345,10 @@ func (tb *tab) checkConsole(t *testing.T, pageURL string) {
 	for _, m := range msgs {
 		switch {
 		case m.IsException(), strings.Contains(m.Text, "Content Security Policy"):
+		case m.Type == chromedp.ConsoleError && strings.HasSuffix(m.URL, "/favicon.ico"):
+			// The local ЕСИА provider's page declares no icon, so the browser asks for
+			// /favicon.ico; the cabinet's own pages declare theirs.
+			continue
 		case m.Type == chromedp.ConsoleError && m.URL != pageURL:
 		default:
 			continue

@@ -33,6 +33,10 @@ func (e *env) testPages(t *testing.T) {
 	}{
 		{"home", "/", http.StatusOK},
 		{"design", "/dev/design", http.StatusOK},
+		{"login", "/login", http.StatusOK},
+		{"register", "/register", http.StatusOK},
+		{"recover", "/recover", http.StatusOK},
+		{"outbox", "/dev/outbox", http.StatusOK},
 		{"error-403", "/dev/errors/403", http.StatusForbidden},
 		{"error-404", "/dev/errors/404", http.StatusNotFound},
 		{"error-500", "/dev/errors/500", http.StatusInternalServerError},

@@ -273,8 +273,12 @@ func (s *Server) codeForm(r *http.Request, f *form, p *codePage, u account.User,
 		p.Target = maskEmail(u.Email)
 	}
 	hint := "auth.code.hint_" + string(lf.Channel)
+	inputMode := "numeric"
+	if lf.Channel == account.TOTP {
+		inputMode = "" // a recovery code (abcde-fghjk) has letters, which a numeric keypad lacks
+	}
 	p.Code = f.field(&p.basePage, Field{Name: "code", Label: "auth.code.label", Hint: hint, Autocomplete: "one-time-code",
-		InputMode: "numeric", Width: "short", Required: true})
+		InputMode: inputMode, Width: "short", Required: true})
 	p.Summary = f.summary(&p.basePage)
 }
 

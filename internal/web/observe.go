@@ -5,8 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"

@@ -128,7 +128,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		files := r.MultipartForm.File[kind]
 		switch {
 		case len(files) == 0:
-			f.fail(kind, "auth.register.err_scan_required")
+			f.fail(kind, "auth.register.err_"+kind+"_required") // names the document: the summary lists both
 			continue
 		case len(files) > maxScansPerKind:
 			f.fail(kind, "auth.register.err_scan_count")
