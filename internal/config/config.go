@@ -35,6 +35,7 @@ type Config struct {
 	BaseURL     string // public URL of the cabinet, without a trailing slash
 	DataDir     string // SQLite file, local file storage, generated keys
 	DatabaseURL string // empty: SQLite in DataDir; postgres://…: PostgreSQL
+	CatalogDir  string // the operator's service catalogue folder; empty: the one built into the program
 	TLSCert     string // PEM files; when both are set the program terminates TLS 1.3 itself
 	TLSKey      string
 	// BehindTLSProxy says that a reverse proxy terminates TLS: cookies are marked Secure and HSTS is
@@ -119,6 +120,10 @@ func settings() []setting {
 				return errors.New("must be empty (SQLite) or a postgres:// URL")
 			}
 			c.DatabaseURL = v
+			return nil
+		}},
+		{"OPVK_CATALOG_DIR", "catalog-dir", "", "folder of the operator's own service catalogue (services/*.yaml, document_kinds.yaml, calendar/*.yaml); empty: the built-in one", func(c *Config, v string) error {
+			c.CatalogDir = v
 			return nil
 		}},
 		{"OPVK_TLS_CERT", "tls-cert", "", "PEM certificate chain; with OPVK_TLS_KEY the program serves TLS 1.3", func(c *Config, v string) error {
