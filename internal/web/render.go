@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -98,11 +100,20 @@ func (v *views) get(name string) (*template.Template, error) {
 // assets maps each static file to a URL carrying a hash of its content, so browsers may keep it
 // for a year and still never use a stale copy after a release.
 type assets struct {
-	hash map[string]string // "css/app.css" → first 12 hex digits of SHA-256
+	hash  map[string]string // "css/app.css" → first 12 hex digits of SHA-256
+	files map[string]asset
+}
+
+// asset is a static file held in memory with its headers worked out once, since the same few
+// files are served on every page view.
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string
 }
 
 func loadAssets() (*assets, error) {
-	a := &assets{hash: map[string]string{}}
+	a := &assets{hash: map[string]string{}, files: map[string]asset{}}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -112,7 +123,13 @@ func loadAssets() (*assets, error) {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		a.hash[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:6])
+		name := strings.TrimPrefix(p, "static/")
+		a.hash[name] = hex.EncodeToString(sum[:6])
+		ctype := mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = http.DetectContentType(b)
+		}
+		a.files[name] = asset{body: b, contentType: ctype, etag: `"` + a.hash[name] + `"`}
 		return nil
 	})
 	return a, err
@@ -128,24 +145,32 @@ func (a *assets) url(name string) (string, error) {
 	return "/static/" + name + "?v=" + h, nil
 }
 
-// static serves the embedded files: forever-cacheable when the URL carries the current hash,
-// revalidated otherwise.
+// static serves the embedded files from memory: forever-cacheable when the URL carries the
+// current hash, revalidated by ETag otherwise.
 func (s *Server) static() http.Handler {
-	sub, _ := fs.Sub(staticFS, "static")
-	files := http.StripPrefix("/static/", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
-		h, ok := s.assets.hash[name]
+		f, ok := s.assets.files[name]
 		if !ok {
 			s.fail(w, r, errNotFound)
 			return
 		}
-		if r.URL.Query().Get("v") == h {
-			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		h := w.Header()
+		if r.URL.Query().Get("v") == s.assets.hash[name] {
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
-			w.Header().Set("Cache-Control", "no-cache")
+			h.Set("Cache-Control", "no-cache")
 		}
-		files.ServeHTTP(w, r)
+		h.Set("ETag", f.etag)
+		h.Set("Content-Type", f.contentType)
+		if r.Header.Get("If-None-Match") == f.etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h.Set("Content-Length", strconv.Itoa(len(f.body)))
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(f.body)
+		}
 	})
 }
 

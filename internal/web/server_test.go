@@ -308,3 +308,17 @@ func TestClientIP(t *testing.T) {
 		t.Errorf("untrusted sender: clientIP = %q", got)
 	}
 }
+
+func TestStaticRevalidation(t *testing.T) {
+	s := mustServer(t, config.Default())
+	res := get(t, s, "/static/js/app.js")
+	etag := res.Header.Get("ETag")
+	if res.StatusCode != 200 || etag == "" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("GET app.js = %d, ETag %q, type %q", res.StatusCode, etag, res.Header.Get("Content-Type"))
+	}
+	r := httptest.NewRequest(http.MethodGet, "/static/js/app.js", nil)
+	r.Header.Set("If-None-Match", etag)
+	if res := do(t, s, r); res.StatusCode != http.StatusNotModified || res.Body != "" {
+		t.Errorf("revalidation with the current ETag = %d", res.StatusCode)
+	}
+}
