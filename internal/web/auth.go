@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opvk/cabinet/internal/account"
@@ -60,6 +61,10 @@ type sessionExpiredKey struct{}
 // refuses a request itself: the wrappers below decide who may see what.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sessionless(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		c, err := r.Cookie(s.sessionCookie())
 		if err != nil || c.Value == "" {
 			next.ServeHTTP(w, r)
@@ -84,6 +89,13 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sessionless reports whether a path never needs to know who is signed in: static files and the
+// operator's endpoints. The browser sends the session cookie with each of them, and looking the
+// session up would cost two queries per stylesheet, script and probe.
+func sessionless(path string) bool {
+	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
 }
 
 // requireRoles admits a signed-in user who holds one of roles (any signed-in user when roles is

@@ -322,3 +322,17 @@ func TestStaticRevalidation(t *testing.T) {
 		t.Errorf("revalidation with the current ETag = %d", res.StatusCode)
 	}
 }
+
+func TestStaticNeedsNoSession(t *testing.T) {
+	s := mustServer(t, config.Default())
+	// A session cookie that does not exist would be looked up, found missing and cleared; on a
+	// static file it must not even be looked at.
+	res := get(t, s, "/static/js/app.js", &http.Cookie{Name: "opvk_session", Value: "whatever"})
+	if res.Header.Get("Set-Cookie") != "" {
+		t.Errorf("a static file touched the session: Set-Cookie %q", res.Header.Get("Set-Cookie"))
+	}
+	res = get(t, s, "/", &http.Cookie{Name: "opvk_session", Value: "whatever"})
+	if !strings.Contains(res.Header.Get("Set-Cookie"), "opvk_session=;") {
+		t.Errorf("a page did not clear an unknown session cookie: %q", res.Header.Get("Set-Cookie"))
+	}
+}
