@@ -43,9 +43,11 @@ type Application struct {
 	Result          catalog.Status
 	// Version grows with every change, whoever makes it: the optimistic lock of Transition and the
 	// other moves, and the ETag of the application's pages (K5).
-	Version   int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Version int64
+	// AssigneeID is the officer who works the application; 0: nobody has taken it yet.
+	AssigneeID int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	idempotencyKey string
 }
@@ -193,7 +195,8 @@ func (s *Store) workflow(serviceID string) catalog.Workflow {
 }
 
 const columns = `id, number, user_id, service_id, status, stage_before_info, data, submitted_at, consent_at,
-	deadline, info_requested_at, info_due, decided_at, result, version, idempotency_key, created_at, updated_at`
+	deadline, info_requested_at, info_due, decided_at, result, version, idempotency_key, created_at, updated_at,
+	COALESCE(assignee_id, 0)`
 
 type scanner interface{ Scan(...any) error }
 
@@ -203,7 +206,8 @@ func scan(row scanner) (Application, error) {
 	var data string
 	var submitted, consent, deadline, infoAt, infoDue, decided sql.NullTime
 	err := row.Scan(&a.ID, &number, &a.UserID, &a.ServiceID, &a.Status, &a.StageBeforeInfo, &data, &submitted, &consent,
-		&deadline, &infoAt, &infoDue, &decided, &a.Result, &a.Version, &key, &a.CreatedAt, &a.UpdatedAt)
+		&deadline, &infoAt, &infoDue, &decided, &a.Result, &a.Version, &key, &a.CreatedAt, &a.UpdatedAt,
+		&a.AssigneeID)
 	if err != nil {
 		return a, err
 	}

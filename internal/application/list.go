@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/opvk/cabinet/internal/apperr"
@@ -153,8 +154,20 @@ func escapeLike(s string) string {
 type QueueFilter struct {
 	Statuses  []catalog.Status // empty: every status between submission and decision; others are never in the queue
 	ServiceID string
-	After     string // the Next of the previous page; "" for the first
-	Limit     int    // 1…200; 0: 50
+	// Services is the officer's scope: only these services. Nil: every service (an administrator);
+	// empty but not nil: none, and Queue returns nothing.
+	Services []string
+	// AssigneeID keeps the applications of one officer; Unassigned those nobody has taken.
+	AssigneeID int64
+	Unassigned bool
+	// DeadlineFrom and DeadlineTo bound the deadline, both days included; zero: open. Overdue is
+	// DeadlineTo = yesterday; «due within n working days» is today … today + n working days.
+	DeadlineFrom, DeadlineTo time.Time
+	// Query finds an application by its number, by the applicant's name (a prefix of the full
+	// name) or ИНН (exact), or by any of its answers.
+	Query string
+	After string // the Next of the previous page; "" for the first
+	Limit int    // 1…200; 0: 50
 }
 
 // Queue returns applications in work, nearest deadline first, and the cursor of the next page (""
@@ -189,6 +202,11 @@ func Queue(ctx context.Context, q db.Querier, f QueueFilter) ([]Application, str
 	if f.ServiceID != "" {
 		where = append(where, "service_id = "+arg(f.ServiceID))
 	}
+	more, ok := queueConditions(f, arg)
+	if !ok {
+		return nil, "", nil
+	}
+	where = append(where, more...)
 	if f.After != "" {
 		day, id, err := parseCursor(f.After)
 		if err != nil {
@@ -220,6 +238,103 @@ func Queue(ctx context.Context, q db.Querier, f QueueFilter) ([]Application, str
 		next = last.Deadline.Format(time.DateOnly) + "." + strconv.FormatInt(last.ID, 10)
 	}
 	return out, next, nil
+}
+
+// queueConditions adds the conditions of f beyond status and service; ok is false when the
+// filter can match nothing (an officer without services).
+func queueConditions(f QueueFilter, arg func(any) string) (where []string, ok bool) {
+	if f.Services != nil {
+		if len(f.Services) == 0 {
+			return nil, false
+		}
+		ph := make([]string, len(f.Services))
+		for i, id := range f.Services {
+			ph[i] = arg(id)
+		}
+		where = append(where, "service_id IN ("+strings.Join(ph, ", ")+")")
+	}
+	switch {
+	case f.Unassigned:
+		where = append(where, "assignee_id IS NULL")
+	case f.AssigneeID != 0:
+		where = append(where, "assignee_id = "+arg(f.AssigneeID))
+	}
+	if !f.DeadlineFrom.IsZero() {
+		where = append(where, "deadline >= "+arg(calendar.Day(f.DeadlineFrom)))
+	}
+	if !f.DeadlineTo.IsZero() {
+		where = append(where, "deadline <= "+arg(calendar.Day(f.DeadlineTo)))
+	}
+	if query := strings.TrimSpace(f.Query); query != "" {
+		if utf8.RuneCountInString(query) > maxQuery {
+			query = string([]rune(query)[:maxQuery])
+		}
+		if n, ok := ParseNumber(query); ok {
+			where = append(where, "number = "+arg(n))
+		} else {
+			// The applicant's name or ИНН through the users' table (a few rows), or any answer
+			// (an organisation's ИНН, a VIN) through the search column.
+			// SQLite's lower() and LIKE fold ASCII only, so the name is matched as typed, with a
+			// capital first letter (how names are stored) and in lower case.
+			like := arg(strings.ToLower(escapeLike(query)) + "%")
+			typed := arg(escapeLike(query) + "%")
+			title := arg(escapeLike(titleCase(query)) + "%")
+			inn := arg(query)
+			where = append(where, `(user_id IN (SELECT id FROM users WHERE full_name LIKE `+typed+` ESCAPE '\'
+				OR full_name LIKE `+title+` ESCAPE '\' OR lower(full_name) LIKE `+like+` ESCAPE '\'
+				OR inn = `+inn+` OR org_inn = `+inn+`) OR search LIKE '%' || `+like+` ESCAPE '\')`)
+		}
+	}
+	return where, true
+}
+
+// titleCase gives s a capital first letter and the rest in lower case: «иванова» → «Иванова».
+func titleCase(s string) string {
+	r := []rune(strings.ToLower(s))
+	if len(r) > 0 {
+		r[0] = unicode.ToUpper(r[0])
+	}
+	return string(r)
+}
+
+// QueueCount counts the applications in work that f selects (its After and Limit aside), up to
+// limit + 1: the counters beside the queue's filters. The bound keeps a counter cheap among a
+// million applications (an officer needs «more than 1000», not the exact figure, and an exact
+// count would read every row in work on every page); a result above limit means «more». limit
+// <= 0 counts everything.
+func QueueCount(ctx context.Context, q db.Querier, f QueueFilter, limit int) (int, error) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	const inWork = "status NOT IN ('draft', 'approved', 'refused', 'withdrawn')"
+	where := []string{inWork, "deadline IS NOT NULL"}
+	if len(f.Statuses) > 0 {
+		ph := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			ph[i] = arg(string(st))
+		}
+		where = append(where, "status IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.ServiceID != "" {
+		where = append(where, "service_id = "+arg(f.ServiceID))
+	}
+	more, ok := queueConditions(f, arg)
+	if !ok {
+		return 0, nil
+	}
+	where = append(where, more...)
+	query := `SELECT count(*) FROM applications WHERE ` + strings.Join(where, " AND ")
+	if limit > 0 {
+		query = `SELECT count(*) FROM (SELECT 1 FROM applications WHERE ` + strings.Join(where, " AND ") +
+			` LIMIT ` + arg(limit+1) + `) AS capped`
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("queue count: %w", db.Map(err))
+	}
+	return n, nil
 }
 
 func parseCursor(s string) (time.Time, int64, error) {

@@ -24,9 +24,14 @@ const (
 	msgTooManyFiles   msgID = "attachment_count"
 	msgTooLarge       msgID = "attachment_total"
 	msgAttachmentMeta msgID = "attachment_meta"
+	msgMessageEmpty   msgID = "message_empty"
 )
 
 var messages = map[msgID]catalog.Text{
+	msgMessageEmpty: {
+		RU: "Напишите текст сообщения",
+		EN: "Please write the text of the message",
+	},
 	msgConsent: {
 		RU: "Чтобы отправить заявление, подтвердите согласие на обработку персональных данных",
 		EN: "To send the application, please confirm your consent to the processing of personal data",

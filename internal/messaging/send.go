@@ -95,10 +95,21 @@ func (a SendArgs) validate() error {
 // leaves only if tx commits. A key that was enqueued before is skipped without an error (the
 // message is already on its way, or was sent). Invalid args are apperr.Invalid.
 func Enqueue(ctx context.Context, client *jobs.Client, tx *sql.Tx, args SendArgs) error {
+	return EnqueueAt(ctx, client, tx, args, time.Time{})
+}
+
+// EnqueueAt is Enqueue for a message that must not leave before at, such as a notification held
+// until the user's quiet hours end; a zero at sends as soon as possible. The key's uniqueness and
+// the attempts are those of Enqueue: River merges these options with SendArgs.InsertOpts.
+func EnqueueAt(ctx context.Context, client *jobs.Client, tx *sql.Tx, args SendArgs, at time.Time) error {
 	if err := args.validate(); err != nil {
 		return err
 	}
-	if _, err := client.InsertTx(ctx, tx, args, nil); err != nil {
+	var opts *river.InsertOpts
+	if !at.IsZero() {
+		opts = &river.InsertOpts{ScheduledAt: at}
+	}
+	if _, err := client.InsertTx(ctx, tx, args, opts); err != nil {
 		return fmt.Errorf("enqueue message %q: %w", args.Key, db.Map(err))
 	}
 	return nil
@@ -170,7 +181,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		}
 		return fmt.Errorf("message %q: %w", a.Key, err)
 	}
-	if err := recordDelivery(ctx, w.DB, a, w.now()); err != nil {
+	// Not ctx: a worker stopped right after the server accepted the message has a cancelled ctx,
+	// and losing this row then is exactly what would make the retry send it a second time.
+	if err := recordDelivery(context.WithoutCancel(ctx), w.DB, a, w.now()); err != nil {
 		// The message is out. Failing the job now would send it again, so the job succeeds and the
 		// lost row only weakens the guard against a later duplicate.
 		w.logger().ErrorContext(ctx, "message sent, but its delivery not recorded", "key", a.Key, "err", err)
