@@ -66,6 +66,7 @@ func TestCabinetInBrowser(t *testing.T) {
 	t.Run("server-error", func(t *testing.T) { t.Parallel(); e.testServerError(t) })
 	t.Run("tabs", func(t *testing.T) { t.Parallel(); e.testTabs(t) })
 	t.Run("identity", func(t *testing.T) { t.Parallel(); e.testIdentity(t) })
+	t.Run("applications", func(t *testing.T) { t.Parallel(); e.testApplications(t) })
 }
 
 // requireTools finds Chromium and axe-core. When either is missing the tests cannot say anything

@@ -169,7 +169,8 @@ func (e *env) journeyRegister(t *testing.T, docs scans) {
 	e.look(t, tb, "code-sms")
 	tb.fill(t, "#f-code", codeIn(t, e.waitSMS(t, phone, mark)))
 	wantStatus(t, "code", tb.send(t, codeButton), http.StatusOK)
-	tb.wantPath(t, "/profile")
+	tb.wantPath(t, "/cabinet")
+	tb.open(t, e.baseURL+"/profile", http.StatusOK) // sign-in lands on the dashboard
 	if who, field := tb.signedInAs(t), tb.value(t, "#f-full_name"); who != name || field != name {
 		t.Errorf("the profile shows %q in the header and %q in the form, want %q", who, field, name)
 	}
@@ -254,7 +255,7 @@ func (e *env) journeyTOTP(t *testing.T) {
 	}
 	tb.fill(t, "#f-code", next)
 	wantStatus(t, "the app's code", tb.send(t, codeButton), http.StatusOK)
-	tb.wantPath(t, "/profile")
+	tb.wantPath(t, "/cabinet")
 	if who := tb.signedInAs(t); who != u.FullName {
 		t.Errorf("signed in as %q, want %q", who, u.FullName)
 	}
@@ -304,7 +305,7 @@ func (e *env) journeyPasskey(t *testing.T) {
 	e.signOut(t, tb)
 	tb.open(t, e.baseURL+"/login", http.StatusOK)
 	wantStatus(t, "sign in with the passkey", tb.sendWithin(t, "[data-passkey-login-button]", "[data-passkey-login] [data-passkey-error]", 20*time.Second), http.StatusOK)
-	tb.wantPath(t, "/profile")
+	tb.wantPath(t, "/cabinet")
 	if who := tb.signedInAs(t); who != u.FullName {
 		t.Errorf("signed in as %q, want %q", who, u.FullName)
 	}
@@ -337,7 +338,8 @@ func (e *env) journeyESIAFirstTime(t *testing.T) {
 	}
 	e.look(t, tb, "esia-provider")
 	wantStatus(t, "choose Соколов", tb.send(t, `button[name=person][value="`+devidp.NewcomerID+`"]`), http.StatusOK)
-	tb.wantPath(t, "/profile")
+	tb.wantPath(t, "/cabinet")
+	tb.open(t, e.baseURL+"/profile", http.StatusOK) // sign-in lands on the dashboard
 	const sokolov = "Соколов Дмитрий Андреевич"
 	if who, field := tb.signedInAs(t), tb.value(t, "#f-full_name"); who != sokolov || field != sokolov {
 		t.Errorf("the profile shows %q in the header and %q in the form, want %q", who, field, sokolov)
@@ -398,7 +400,7 @@ func (e *env) journeyESIALink(t *testing.T) {
 	e.signOut(t, tb)
 	tb.open(t, e.baseURL+"/login", http.StatusOK)
 	wantStatus(t, "sign in as Мария with ЕСИА", e.choosePerson(t, tb, esiaButton, devidp.MariaID), http.StatusOK)
-	tb.wantPath(t, "/profile")
+	tb.wantPath(t, "/cabinet")
 	if who := tb.signedInAs(t); who != u.FullName {
 		t.Errorf("signed in as %q, want %q", who, u.FullName)
 	}
@@ -412,7 +414,7 @@ func (e *env) journeyRecovery(t *testing.T) {
 	const newPassword = "zimnyaya-doroga-17"
 	other := e.newTabFor(t, journeyTimeout)
 	e.signIn(t, other, u.Email, demo.Password, u.Phone)
-	other.wantPath(t, "/profile")
+	other.wantPath(t, "/cabinet")
 
 	tb := e.newTabFor(t, journeyTimeout)
 	tb.open(t, e.baseURL+"/login", http.StatusOK)
@@ -453,7 +455,7 @@ func (e *env) journeyRecovery(t *testing.T) {
 		t.Errorf("the old password is refused with %q, want %q", msg, want)
 	}
 	e.signInHere(t, tb, u.Email, newPassword, u.Phone)
-	tb.wantPath(t, "/profile")
+	tb.wantPath(t, "/cabinet")
 	if who := tb.signedInAs(t); who != u.FullName {
 		t.Errorf("signed in as %q, want %q", who, u.FullName)
 	}
@@ -549,7 +551,7 @@ func (e *env) journeyLockout(t *testing.T) {
 
 	tb.open(t, e.baseURL+"/login", http.StatusOK)
 	e.signInHere(t, tb, u.Email, demo.Password, u.Phone)
-	tb.wantPath(t, "/profile")
+	tb.wantPath(t, "/cabinet")
 	if who := tb.signedInAs(t); who != u.FullName {
 		t.Errorf("signed in as %q, want %q", who, u.FullName)
 	}

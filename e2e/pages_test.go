@@ -36,6 +36,7 @@ func (e *env) testPages(t *testing.T) {
 		{"login", "/login", http.StatusOK},
 		{"register", "/register", http.StatusOK},
 		{"recover", "/recover", http.StatusOK},
+		{"services", "/services", http.StatusOK},
 		{"outbox", "/dev/outbox", http.StatusOK},
 		{"error-403", "/dev/errors/403", http.StatusForbidden},
 		{"error-404", "/dev/errors/404", http.StatusNotFound},

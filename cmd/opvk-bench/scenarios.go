@@ -47,7 +47,7 @@ var ceiling = scenario{
 	},
 }
 
-var cabinetScenarios = []scenario{
+var cabinetScenarios = append([]scenario{
 	{
 		Name: "home page GET /",
 		Do: func(ctx context.Context, w *worker) error {
@@ -70,7 +70,7 @@ var cabinetScenarios = []scenario{
 	},
 	staticCSS(),
 	signIn(),
-}
+}, append(applicationScenarios(), backofficeScenarios()...)...)
 
 // signIn measures the password step of a local sign-in: throttle checks, the account lookup, the
 // argon2id verification (the deliberate cost: 19 MiB, 2 passes; see internal/account/password.go),

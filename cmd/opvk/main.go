@@ -21,11 +21,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-	"time"
 
 	"github.com/opvk/cabinet/internal/app"
 	"github.com/opvk/cabinet/internal/config"
-	"github.com/opvk/cabinet/internal/demo"
 )
 
 func main() {
@@ -83,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		defer d.Close()
-		loaded, err := demo.Load(ctx, d, time.Now())
+		loaded, err := app.LoadDemo(ctx, cfg, d)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/opvk/cabinet/internal/account"
+	"github.com/opvk/cabinet/internal/application"
+	"github.com/opvk/cabinet/internal/calendar"
+	"github.com/opvk/cabinet/internal/catalog"
 	"github.com/opvk/cabinet/internal/config"
 	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/demo"
@@ -31,7 +34,9 @@ import (
 	"github.com/opvk/cabinet/internal/geo"
 	"github.com/opvk/cabinet/internal/i18n"
 	"github.com/opvk/cabinet/internal/jobs"
+	"github.com/opvk/cabinet/internal/live"
 	"github.com/opvk/cabinet/internal/messaging"
+	"github.com/opvk/cabinet/internal/notify"
 	"github.com/opvk/cabinet/internal/storage"
 	"github.com/opvk/cabinet/internal/web"
 )
@@ -64,6 +69,25 @@ func OpenDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, e
 	return d, nil
 }
 
+// LoadDemo loads the demo accounts and applications (with their files, in the data folder's
+// storage) into an empty database, and reports whether it did. The applications are made through
+// the application service over the configured catalogue, as users would have made them.
+func LoadDemo(ctx context.Context, cfg config.Config, d *db.DB) (bool, error) {
+	cat, err := catalog.Load(catalog.FS(cfg.CatalogDir))
+	if err != nil {
+		return false, err
+	}
+	cal, err := calendar.Load(catalog.FS(""), catalog.FS(cfg.CatalogDir))
+	if err != nil {
+		return false, err
+	}
+	files, err := storage.NewLocal(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		return false, err
+	}
+	return demo.LoadWith(ctx, d, application.New(cat, cal), files, time.Now())
+}
+
 // Run serves the cabinet until ctx ends, then shuts down gracefully. When ready is not nil it is
 // called with the listening address once connections are accepted (tests listen on port 0).
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(addr string)) error {
@@ -88,7 +112,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 	log.Info("database ready", "dialect", d.Dialect)
 
 	if cfg.Demo {
-		loaded, err := demo.Load(ctx, d, time.Now())
+		loaded, err := LoadDemo(ctx, cfg, d)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -106,18 +130,27 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 		return err
 	}
 
+	// Notifications: the VAPID keys and base URL all instances share; the delivery state of
+	// e-mail and SMS is kept by notify.SendWorker around messaging's worker.
+	if _, err := notify.Setup(ctx, d, cfg.BaseURL); err != nil {
+		return err
+	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &messaging.Worker{DB: d, Mailer: mailer, SMS: sms, Logger: log})
+	river.AddWorker(workers, &notify.SendWorker{Worker: &messaging.Worker{DB: d, Mailer: mailer, SMS: sms, Logger: log}})
+	river.AddWorker(workers, &notify.PushWorker{DB: d, Subscriber: cfg.SupportEmail, Logger: log})
+	river.AddWorker(workers, &notify.DigestWorker{DB: d})
+	river.AddWorker(workers, &notify.ReminderWorker{DB: d})
 	river.AddWorker(workers, &jobs.SweepWorker{Store: store, More: []func(context.Context, time.Time) error{
 		func(ctx context.Context, now time.Time) error { return account.SweepExpired(ctx, d, now) },
 		func(ctx context.Context, now time.Time) error {
 			_, err := messaging.PruneDeliveries(ctx, d, now.AddDate(0, 0, -30))
 			return err
 		},
+		func(ctx context.Context, now time.Time) error { return notify.Sweep(ctx, d, now) },
 	}})
 	runner, err := jobs.New(d, cfg.SQLitePath(), jobs.Options{
 		Workers: workers, Work: cfg.Workers, Logger: log,
-		Periodic: []*river.PeriodicJob{jobs.SweepEvery(15 * time.Minute)},
+		Periodic: append([]*river.PeriodicJob{jobs.SweepEvery(15 * time.Minute)}, notify.Periodic()...),
 	})
 	if err != nil {
 		return err
@@ -133,7 +166,48 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 		}
 	}()
 
-	deps := web.Deps{Config: cfg, DB: d, Log: log, Jobs: runner.Client, Store: store}
+	// The live unread counters: on PostgreSQL every instance hears every change.
+	broker := notify.NewBroker()
+	if d.Pgx != nil {
+		go broker.Listen(ctx, d.Pgx, log)
+	}
+	deps := web.Deps{Config: cfg, DB: d, Log: log, Jobs: runner.Client, Store: store, Notify: broker}
+	// Applications: the service catalogue and the production calendar (the operator's folder, when
+	// set, adds calendar years on top of the shipped ones).
+	cat, err := catalog.Load(catalog.FS(cfg.CatalogDir))
+	if err != nil {
+		return err
+	}
+	cal, err := calendar.Load(catalog.FS(""), catalog.FS(cfg.CatalogDir))
+	if err != nil {
+		return err
+	}
+	deps.Apps = application.New(cat, cal)
+	// The production calendar decides review deadlines: say so when a year the cabinet counts in is
+	// not confirmed by its decree yet.
+	for _, y := range []int{calendar.Day(time.Now()).Year(), calendar.Day(time.Now()).Year() + 1} {
+		if cal.Provisional(y) {
+			log.Warn("production calendar: the year is provisional; deadlines may move when the decree is out", "year", y, "source", cal.Source(y))
+		}
+	}
+	deps.Apps.MaxAttachmentBytes = cfg.UploadMaxTotal
+	// Live updates of open application pages and dashboards (D4): every change of an application
+	// signals its topics in its own transaction; on PostgreSQL each instance listens for them.
+	deps.Live = live.NewHub()
+	if d.Pgx != nil {
+		go deps.Live.Listen(ctx, d.Pgx, log)
+	}
+	onLive := web.LiveOnChange(d, deps.Live)
+	if prev := deps.Apps.OnChange; prev != nil {
+		deps.Apps.OnChange = func(ctx context.Context, tx *db.Tx, a application.Application) error {
+			if err := prev(ctx, tx, a); err != nil {
+				return err
+			}
+			return onLive(ctx, tx, a)
+		}
+	} else {
+		deps.Apps.OnChange = onLive
+	}
 	if deps.ESIA, deps.DevIdP, err = identityProvider(ctx, cfg); err != nil {
 		return err
 	}

@@ -36,8 +36,12 @@ type Config struct {
 	DataDir     string // SQLite file, local file storage, generated keys
 	DatabaseURL string // empty: SQLite in DataDir; postgres://…: PostgreSQL
 	CatalogDir  string // the operator's service catalogue folder; empty: the one built into the program
-	TLSCert     string // PEM files; when both are set the program terminates TLS 1.3 itself
-	TLSKey      string
+	// UploadMaxFile and UploadMaxTotal limit the attachments of an application (C3): each file, and
+	// all files of one application together, in bytes.
+	UploadMaxFile  int64
+	UploadMaxTotal int64
+	TLSCert        string // PEM files; when both are set the program terminates TLS 1.3 itself
+	TLSKey         string
 	// BehindTLSProxy says that a reverse proxy terminates TLS: cookies are marked Secure and HSTS is
 	// sent although the program itself listens on plain HTTP.
 	BehindTLSProxy bool
@@ -124,6 +128,22 @@ func settings() []setting {
 		}},
 		{"OPVK_CATALOG_DIR", "catalog-dir", "", "folder of the operator's own service catalogue (services/*.yaml, document_kinds.yaml, calendar/*.yaml); empty: the built-in one", func(c *Config, v string) error {
 			c.CatalogDir = v
+			return nil
+		}},
+		{"OPVK_UPLOAD_MAX_FILE", "upload-max-file", "50MB", "largest attachment file (bytes, or with KB, MB, GB)", func(c *Config, v string) error {
+			n, err := parseSize(v)
+			if err != nil {
+				return err
+			}
+			c.UploadMaxFile = n
+			return nil
+		}},
+		{"OPVK_UPLOAD_MAX_TOTAL", "upload-max-total", "200MB", "largest total of the attachments of one application (bytes, or with KB, MB, GB)", func(c *Config, v string) error {
+			n, err := parseSize(v)
+			if err != nil {
+				return err
+			}
+			c.UploadMaxTotal = n
 			return nil
 		}},
 		{"OPVK_TLS_CERT", "tls-cert", "", "PEM certificate chain; with OPVK_TLS_KEY the program serves TLS 1.3", func(c *Config, v string) error {
@@ -288,6 +308,25 @@ func settings() []setting {
 			return nil
 		}},
 	}
+}
+
+// parseSize reads a size such as 52428800, 50MB or 1GB (binary multiples: 1 MB = 1 048 576 bytes).
+func parseSize(v string) (int64, error) {
+	num, mult := strings.ToUpper(strings.TrimSpace(v)), int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, errors.New("must be a positive size such as 50MB")
+	}
+	return n * mult, nil
 }
 
 func parseBool(v string) (bool, error) {

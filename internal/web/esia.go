@@ -26,7 +26,7 @@ type esiaFlow struct {
 // startESIA sends the browser to ЕСИА (A1). For a signed-in user it links ЕСИА to the account
 // instead (the flow then carries the user).
 func (s *Server) startESIA(w http.ResponseWriter, r *http.Request) error {
-	return s.redirectToESIA(w, r, 0, localPath(orDefault(r.URL.Query().Get("next"), "/profile")))
+	return s.redirectToESIA(w, r, 0, localPath(orDefault(r.URL.Query().Get("next"), "/cabinet")))
 }
 
 func (s *Server) redirectToESIA(w http.ResponseWriter, r *http.Request, linkUser int64, next string) error {

@@ -31,6 +31,7 @@ type browser struct {
 	t    *testing.T
 	base string
 	c    *http.Client
+	ua   string // User-Agent; "" is Go's own
 }
 
 func newBrowser(t *testing.T, base string) *browser {
@@ -48,6 +49,9 @@ func (b *browser) do(method, path string, form url.Values, hdr ...string) respon
 	req, _ := http.NewRequest(method, b.base+path, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
@@ -155,6 +159,22 @@ func TestSignInFlow(t *testing.T) {
 		if len(entries) == 0 || entries[0].Outcome != audit.OK || entries[0].Details["method"] != "password+sms" {
 			t.Errorf("no successful sign-in audited: %+v", entries)
 		}
+		// The first sign-in of an account announces nothing; one from another browser does (E1).
+		countNotes := func() int {
+			var n int
+			d.QueryRowContext(context.Background(), `SELECT count(*) FROM notifications WHERE kind = 'security.new_sign_in'`).Scan(&n)
+			return n
+		}
+		if n := countNotes(); n != 0 {
+			t.Errorf("first sign-in made %d new-device notifications", n)
+		}
+		other := newBrowser(t, base)
+		other.ua = "Mozilla/5.0 (Windows NT 10.0) Firefox/140.0"
+		signIn(t, other, d, "maria@demo.opvk", "+79161234567")
+		if n := countNotes(); n != 1 {
+			t.Errorf("sign-in from a new browser made %d notifications, want 1", n)
+		}
+
 		// Sign-out ends the session on the server, not only in the browser.
 		old := b.cookie("opvk_session").Value
 		b.post("/logout", url.Values{})

@@ -13,6 +13,7 @@ import (
 	"github.com/opvk/cabinet/internal/account"
 	"github.com/opvk/cabinet/internal/audit"
 	"github.com/opvk/cabinet/internal/db"
+	"github.com/opvk/cabinet/internal/notify"
 	"github.com/opvk/cabinet/internal/rules"
 )
 
@@ -36,7 +37,7 @@ type loginFlow struct {
 }
 
 func (s *Server) loginForm(r *http.Request, f *form, p *loginPage) {
-	p.Next = localPath(orDefault(r.FormValue("next"), "/profile"))
+	p.Next = localPath(orDefault(r.FormValue("next"), "/cabinet"))
 	p.Login = f.field(&p.basePage, Field{Name: "login", Label: "auth.login.login", Hint: "auth.login.login_hint", Autocomplete: "username", Required: true})
 	p.Password = f.field(&p.basePage, Field{Name: "password", Type: "password", Label: "auth.login.password", Autocomplete: "current-password", Required: true})
 	p.Summary = f.summary(&p.basePage)
@@ -47,7 +48,7 @@ func (s *Server) loginForm(r *http.Request, f *form, p *loginPage) {
 // showLogin is the sign-in page. ?expired=1 says the session ended («Сессия истекла»).
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) error {
 	if currentUser(r) != nil {
-		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		http.Redirect(w, r, "/cabinet", http.StatusSeeOther)
 		return nil
 	}
 	p := &loginPage{basePage: s.newBase(w, r), Expired: r.URL.Query().Get("expired") == "1"}
@@ -194,7 +195,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := account.ThrottleReset(ctx, s.db, loginKey); err != nil {
 		return err
 	}
-	next := localPath(orDefault(r.PostFormValue("next"), "/profile"))
+	next := localPath(orDefault(r.PostFormValue("next"), "/cabinet"))
 	return s.startSecondFactor(w, r, u, next, u.SecondFactor)
 }
 
@@ -352,14 +353,45 @@ func (s *Server) openSession(r *http.Request, flowHash string, u account.User, m
 				return err
 			}
 		}
+		// A sign-in from a browser this account has not used before is announced (E1), except
+		// the very first sign-in of an account, which is expected.
+		var seen, before bool
+		if err := tx.QueryRowContext(ctx, `SELECT
+				EXISTS (SELECT 1 FROM sessions WHERE user_id = $1 AND user_agent = $2),
+				EXISTS (SELECT 1 FROM sessions WHERE user_id = $1)`, u.ID, truncateUA(r.UserAgent())).Scan(&seen, &before); err != nil {
+			return err
+		}
 		var err error
 		token, err = account.CreateSession(ctx, tx, u.ID, s.clientIP(r), r.UserAgent(), method, s.cfg.SessionMax, time.Now())
 		if err != nil {
 			return err
 		}
+		if before && !seen {
+			if err := s.notifySecurity(ctx, tx, u.ID, notify.NewSignIn); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, s.entry(r, u.ID, "auth.login", userTarget(u.ID), audit.OK, map[string]string{"method": method}))
 	})
+	if err == nil {
+		s.notes.Publish(u.ID)
+	}
 	return token, err
+}
+
+// truncateUA is the User-Agent as sessions store it.
+func truncateUA(ua string) string {
+	if len(ua) > 300 {
+		return ua[:300]
+	}
+	return ua
+}
+
+// notifySecurity tells the user about a change to the security of their account (a new
+// browser, a new password, a new passkey), in the transaction of that change. These
+// notifications cannot be switched off.
+func (s *Server) notifySecurity(ctx context.Context, tx *db.Tx, userID int64, kind notify.Kind) error {
+	return notify.Notify(ctx, tx, s.jobs, notify.Event{UserID: userID, Kind: kind, Link: "/profile/security"})
 }
 
 // codeProblem maps a code error to its message id ("" when err is not about the code).

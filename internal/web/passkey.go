@@ -14,6 +14,7 @@ import (
 	"github.com/opvk/cabinet/internal/apperr"
 	"github.com/opvk/cabinet/internal/audit"
 	"github.com/opvk/cabinet/internal/db"
+	"github.com/opvk/cabinet/internal/notify"
 )
 
 // Passkeys (A3): Face ID, fingerprint or a security key, through WebAuthn. A passkey is a
@@ -120,11 +121,15 @@ func (s *Server) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reques
 			c.User.ID, cred.ID, name, string(data), time.Now().UTC()); err != nil {
 			return err
 		}
+		if err := s.notifySecurity(ctx, tx, c.User.ID, notify.PasskeyAdded); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, s.entry(r, c.User.ID, "auth.passkey_add", userTarget(c.User.ID), audit.OK, map[string]string{"name": name}))
 	})
 	if err != nil {
 		return err
 	}
+	s.notes.Publish(c.User.ID)
 	s.setCookie(w, s.flowCookie(), "", -1)
 	s.flash(w, "security.flash.passkey_added")
 	return writeJSON(w, http.StatusOK, map[string]string{"redirect": "/profile/security"})
@@ -240,6 +245,6 @@ func (s *Server) finishPasskeyLogin(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	s.setCookie(w, s.sessionCookie(), token, 0)
-	next := localPath(orDefault(r.URL.Query().Get("next"), "/profile"))
+	next := localPath(orDefault(r.URL.Query().Get("next"), "/cabinet"))
 	return writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
 }

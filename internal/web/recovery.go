@@ -10,6 +10,7 @@ import (
 	"github.com/opvk/cabinet/internal/apperr"
 	"github.com/opvk/cabinet/internal/audit"
 	"github.com/opvk/cabinet/internal/db"
+	"github.com/opvk/cabinet/internal/notify"
 )
 
 type recoverPage struct {
@@ -188,12 +189,16 @@ func (s *Server) finishRecover(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if err := s.notifySecurity(ctx, tx, u.ID, notify.PasswordChanged); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, s.entry(r, u.ID, "auth.password_recovered", userTarget(u.ID), audit.OK,
 			map[string]string{"sessions_ended": itoa(n), "channel": string(rf.Channel)}))
 	})
 	if err != nil {
 		return err
 	}
+	s.notes.Publish(u.ID)
 	s.setCookie(w, s.flowCookie(), "", -1)
 	if u.Locked() {
 		s.flash(w, "auth.flash.recovered_locked")

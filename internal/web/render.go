@@ -186,6 +186,7 @@ type basePage struct {
 	Dev          bool
 	User         *account.User // nil for a visitor
 	Flash        string        // message id of a one-time notice
+	UnreadCount  int           // the header's counter of unread notifications; signed-in users only
 	cat          *i18n.Catalog
 }
 
@@ -234,11 +235,14 @@ func (s *Server) templateFuncs() template.FuncMap {
 // newBase fills the parts of basePage that come from the request, and takes the pending flash.
 func (s *Server) newBase(w http.ResponseWriter, r *http.Request) basePage {
 	var u *account.User
+	unread := 0
 	if c := currentUser(r); c != nil {
 		u = &c.User
+		unread = s.unreadCount(r, c.User.ID)
 	}
 	return basePage{
 		User:         u,
+		UnreadCount:  unread,
 		Flash:        s.takeFlash(w, r),
 		Lang:         languageOf(r),
 		HighContrast: highContrastOf(r),

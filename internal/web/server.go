@@ -12,11 +12,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/opvk/cabinet/internal/application"
 	"github.com/opvk/cabinet/internal/config"
 	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/esia"
 	"github.com/opvk/cabinet/internal/i18n"
 	"github.com/opvk/cabinet/internal/jobs"
+	"github.com/opvk/cabinet/internal/live"
+	"github.com/opvk/cabinet/internal/notify"
 	"github.com/opvk/cabinet/internal/storage"
 )
 
@@ -34,6 +37,12 @@ type Deps struct {
 	DevIdP   http.Handler          // dev mode: the local ЕСИА stand-in, mounted at /dev/esia/
 	Region   RegionPolicy          // nil: no region check (A8)
 	WebAuthn *webauthn.WebAuthn    // nil: no passkeys
+	Notify   *notify.Broker        // wakes live unread counters; nil: one of the Server's own
+	// Apps is the application service (catalogue, calendar, workflow); nil: the back office and the
+	// document pages answer 404.
+	Apps *application.Store
+	// Live wakes open application pages and dashboards (D4); nil: a hub of the Server's own.
+	Live *live.Hub
 }
 
 // RegionPolicy decides whether a sign-in from an address is allowed (A8).
@@ -57,6 +66,9 @@ type Server struct {
 	devIdP   http.Handler
 	region   RegionPolicy
 	webauthn *webauthn.WebAuthn
+	notes    *notify.Broker
+	apps     *application.Store
+	hub      *live.Hub
 	handler  http.Handler
 }
 
@@ -64,7 +76,14 @@ type Server struct {
 // template stops start-up instead of failing a user later.
 func New(d Deps) (*Server, error) {
 	s := &Server{cfg: d.Config, db: d.DB, log: d.Log, cat: d.Catalog, gather: d.Gatherer, jobs: d.Jobs,
-		store: d.Store, esia: d.ESIA, devIdP: d.DevIdP, region: d.Region, webauthn: d.WebAuthn}
+		store: d.Store, esia: d.ESIA, devIdP: d.DevIdP, region: d.Region, webauthn: d.WebAuthn, notes: d.Notify}
+	s.apps = d.Apps
+	if s.notes == nil {
+		s.notes = notify.NewBroker()
+	}
+	if err := s.setupApplications(d); err != nil {
+		return nil, err
+	}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
