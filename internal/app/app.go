@@ -183,6 +183,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 		return err
 	}
 	deps.Apps = application.New(cat, cal)
+	// The applicant hears of every stage, request, decision and message in the change's own
+	// transaction (the outbox).
+	deps.Apps.OnEvent = notify.ForApplications(runner.Client, cat)
 	// The production calendar decides review deadlines: say so when a year the cabinet counts in is
 	// not confirmed by its decree yet.
 	for _, y := range []int{calendar.Day(time.Now()).Year(), calendar.Day(time.Now()).Year() + 1} {

@@ -169,6 +169,32 @@ type Store struct {
 	// pg_notify, which PostgreSQL delivers only if the transaction commits. An error rolls the
 	// change back.
 	OnChange func(ctx context.Context, tx *db.Tx, app Application) error
+
+	// OnEvent, when set, is called in the transaction of every transition and every message of the
+	// thread, with the application as it now is and what happened: the place where the applicant
+	// is notified (E1), so that a change that rolls back notifies nobody. An error rolls the change
+	// back.
+	OnEvent func(ctx context.Context, tx *db.Tx, app Application, e Happened) error
+}
+
+// Happened is what OnEvent reports: a transition (From → To, with the officer's public comment)
+// or a message of the thread.
+type Happened struct {
+	From, To      catalog.Status
+	ActorID       int64
+	PublicComment string
+	Message       *Message
+}
+
+// happened calls OnEvent when it is set.
+func (s *Store) happened(ctx context.Context, tx *db.Tx, a Application, h Happened) error {
+	if s.OnEvent == nil {
+		return nil
+	}
+	if err := s.OnEvent(ctx, tx, a, h); err != nil {
+		return fmt.Errorf("application %d event: %w", a.ID, err)
+	}
+	return nil
 }
 
 // Defaults of the attachment limits.

@@ -169,6 +169,9 @@ func (s *Store) AddMessage(ctx context.Context, tx *db.Tx, actor Actor, id int64
 			return Message{}, fmt.Errorf("application %d changed: %w", a.ID, err)
 		}
 	}
+	if err := s.happened(ctx, tx, a, Happened{From: a.Status, To: a.Status, ActorID: actor.UserID, Message: &m}); err != nil {
+		return Message{}, err
+	}
 	if err := record(ctx, tx, actor, "application.message", a, map[string]string{"staff": fmt.Sprint(staff)}, now); err != nil {
 		return Message{}, err
 	}

@@ -93,6 +93,9 @@ func (s *Store) Transition(ctx context.Context, tx *db.Tx, actor Actor, id int64
 		ActorID: actor.UserID, PublicComment: public, InternalNote: internal}); err != nil {
 		return Application{}, err
 	}
+	if err := s.happened(ctx, tx, a, Happened{From: from, To: m.To, ActorID: actor.UserID, PublicComment: public}); err != nil {
+		return Application{}, err
+	}
 	if err := record(ctx, tx, actor, "application.transition", a, map[string]string{"from": string(from), "to": string(m.To)}, now); err != nil {
 		return Application{}, err
 	}
@@ -154,6 +157,9 @@ func (s *Store) RequestInfo(ctx context.Context, tx *db.Tx, actor Actor, id int6
 		ActorID: actor.UserID, PublicComment: question, InternalNote: internal, DueDate: due}); err != nil {
 		return Application{}, err
 	}
+	if err := s.happened(ctx, tx, a, Happened{From: from, To: catalog.InfoRequested, ActorID: actor.UserID, PublicComment: question}); err != nil {
+		return Application{}, err
+	}
 	if err := record(ctx, tx, actor, "application.info_request", a, map[string]string{"from": string(from), "due": due.Format(time.DateOnly)}, now); err != nil {
 		return Application{}, err
 	}
@@ -195,6 +201,9 @@ func (s *Store) AnswerInfo(ctx context.Context, tx *db.Tx, actor Actor, id int64
 	}
 	if err := addEvent(ctx, tx, &Event{ApplicationID: a.ID, Kind: KindTransition, From: catalog.InfoRequested, To: back, At: now,
 		ActorID: actor.UserID, PublicComment: text}); err != nil {
+		return Application{}, err
+	}
+	if err := s.happened(ctx, tx, a, Happened{From: catalog.InfoRequested, To: back, ActorID: actor.UserID}); err != nil {
 		return Application{}, err
 	}
 	if err := record(ctx, tx, actor, "application.info_answer", a, map[string]string{"to": string(back),

@@ -179,7 +179,14 @@ func (s *Server) streamNotifications(w http.ResponseWriter, r *http.Request) err
 	}
 	deadline := time.NewTimer(time.Until(end))
 	defer deadline.Stop()
-	tick := time.NewTicker(15 * time.Second)
+	// PostgreSQL wakes the broker on every instance through LISTEN/NOTIFY, so the tick is only a
+	// safety net there. SQLite has no such signal for changes made by another process or by a
+	// transaction that could not publish after its commit, so it looks every second.
+	every := 15 * time.Second
+	if s.db.Dialect == db.SQLite {
+		every = time.Second
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	// After the header is written, errors cannot become a page: the stream just ends, and the
 	// browser tries again.
