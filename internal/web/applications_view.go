@@ -326,9 +326,17 @@ type appPage struct {
 	Values      []valueRow
 	MaxFileMB   int64
 	EventsURL   string
+	Thread      []threadRow
+	Message     Field
 }
 
 type valueRow struct{ Label, Value string }
+
+// threadRow is one message of the thread between the applicant and the office.
+type threadRow struct {
+	At, Author, Body string
+	Mine             bool
+}
 
 // showApplication is the page of one application (D3, D5). Its ETag is the application's version
 // (with what else the page shows: language, theme, unread count), so a reload of an unchanged page
@@ -339,7 +347,17 @@ func (s *Server) showApplication(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := &appPage{basePage: s.newBase(w, r)}
-	etag := fmt.Sprintf(`"a%d-v%d-%s-%t-%d"`, a.ID, a.Version, p.Lang, p.HighContrast, p.UnreadCount)
+	msgs, err := application.Messages(r.Context(), s.db, a.ID)
+	if err != nil {
+		return err
+	}
+	// Messages do not change the application's version (so they never make an officer's decision
+	// stale), so the ETag counts them itself: a new message must never be answered with a 304.
+	lastMsg := int64(0)
+	if len(msgs) > 0 {
+		lastMsg = msgs[len(msgs)-1].ID
+	}
+	etag := fmt.Sprintf(`"a%d-v%d-m%d-%s-%t-%d"`, a.ID, a.Version, lastMsg, p.Lang, p.HighContrast, p.UnreadCount)
 	if p.Flash == "" && r.Header.Get("If-None-Match") == etag {
 		w.Header().Set("ETag", etag)
 		w.WriteHeader(http.StatusNotModified)
@@ -348,6 +366,7 @@ func (s *Server) showApplication(w http.ResponseWriter, r *http.Request) error {
 	if err := s.buildAppPage(r, p, a, nil); err != nil {
 		return err
 	}
+	s.fillThread(p, msgs)
 	if p.Flash == "" {
 		w.Header().Set("ETag", etag)
 	}
@@ -770,5 +789,21 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, topic string, pr
 		if err := rc.Flush(); err != nil {
 			return nil
 		}
+	}
+}
+
+// fillThread shows the messages between the applicant and the office, and the form to write.
+func (s *Server) fillThread(p *appPage, msgs []application.Message) {
+	b := &p.basePage
+	for _, m := range msgs {
+		row := threadRow{At: i18n.DateTime(b.Lang, m.At, calendar.Moscow), Body: m.Body, Mine: !m.FromStaff}
+		row.Author = b.T("applications.thread.office")
+		if row.Mine {
+			row.Author = b.T("applications.thread.you")
+		}
+		p.Thread = append(p.Thread, row)
+	}
+	if p.Owner && !p.App.Draft() {
+		p.Message = newForm(nil).field(b, Field{ID: "f-message", Name: "body", Type: "textarea", Label: "applications.thread.label"})
 	}
 }

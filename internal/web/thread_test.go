@@ -1,0 +1,48 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/opvk/cabinet/internal/db"
+	"github.com/opvk/cabinet/internal/db/dbtest"
+)
+
+// TestThread: the applicant and the officer write in the application's thread; the applicant's
+// page shows both, and a new message changes the page's ETag, so a reload never shows a stale
+// thread (K5).
+func TestThread(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newBOFixture(t, d)
+		page := "/applications/" + url.PathEscape(f.open.Number)
+		before := f.get(t, citizen, page)
+		if before.StatusCode != 200 || !strings.Contains(before.Body, `/messages" class="form"`) || !strings.Contains(before.Body, `name="body"`) {
+			t.Fatalf("page = %d, or no message form", before.StatusCode)
+		}
+		etag := before.Header.Get("ETag")
+		if res := f.post(t, citizen, page+"/messages", url.Values{"body": {"Когда будет ответ?"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("citizen message = %d", res.StatusCode)
+		}
+		if res := f.post(t, officerInScope, "/backoffice/applications/"+url.PathEscape(f.open.Number)+"/messages",
+			url.Values{"body": {"Ответ будет готов до пятницы."}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("officer message = %d", res.StatusCode)
+		}
+		r := f.request(citizen, http.MethodGet, page, nil)
+		r.Header.Set("If-None-Match", etag)
+		after := do(t, f.s, r)
+		if after.StatusCode != 200 {
+			t.Fatalf("page after new messages = %d, want 200 with the thread", after.StatusCode)
+		}
+		for _, want := range []string{"Когда будет ответ?", "Ответ будет готов до пятницы.", "Специалист"} {
+			if !strings.Contains(after.Body, want) {
+				t.Errorf("thread lacks %q", want)
+			}
+		}
+		// Another citizen cannot write into it.
+		if res := f.post(t, representative, page+"/messages", url.Values{"body": {"чужое"}}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("another user's message = %d, want 404", res.StatusCode)
+		}
+	})
+}
