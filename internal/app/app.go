@@ -166,12 +166,13 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 		}
 	}()
 
-	// The live unread counters: on PostgreSQL every instance hears every change.
-	broker := notify.NewBroker()
+	// Live updates (D4) of open pages — application pages, dashboards, the unread counter — go
+	// through one hub; on PostgreSQL its one listener per instance hears every instance's changes.
+	hub := live.NewHub()
 	if d.Pgx != nil {
-		go broker.Listen(ctx, d.Pgx, log)
+		go hub.Listen(ctx, d.Pgx, log)
 	}
-	deps := web.Deps{Config: cfg, DB: d, Log: log, Jobs: runner.Client, Store: store, Notify: broker}
+	deps := web.Deps{Config: cfg, DB: d, Log: log, Jobs: runner.Client, Store: store, Notify: notify.NewBrokerOn(hub), Live: hub}
 	// Applications: the service catalogue and the production calendar (the operator's folder, when
 	// set, adds calendar years on top of the shipped ones).
 	cat, err := catalog.Load(catalog.FS(cfg.CatalogDir))
@@ -194,12 +195,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 		}
 	}
 	deps.Apps.MaxAttachmentBytes = cfg.UploadMaxTotal
-	// Live updates of open application pages and dashboards (D4): every change of an application
-	// signals its topics in its own transaction; on PostgreSQL each instance listens for them.
-	deps.Live = live.NewHub()
-	if d.Pgx != nil {
-		go deps.Live.Listen(ctx, d.Pgx, log)
-	}
+	// Every change of an application signals its topics in its own transaction.
 	onLive := web.LiveOnChange(d, deps.Live)
 	if prev := deps.Apps.OnChange; prev != nil {
 		deps.Apps.OnChange = func(ctx context.Context, tx *db.Tx, a application.Application) error {
