@@ -710,11 +710,28 @@ func (s *Server) streamApplication(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.stream(w, r, appTopic(a.ID), func(ctx context.Context) (string, error) {
-		var v int64
-		err := s.db.QueryRowContext(ctx, `SELECT version FROM applications WHERE id = $1`, a.ID).Scan(&v)
-		return strconv.FormatInt(v, 10), err
-	})
+	return s.stream(w, r, appTopic(a.ID), s.appMark(a.ID))
+}
+
+// streamBackofficeApplication is streamApplication for the officer's page of an application in
+// their scope: a colleague's move or a new message from the applicant shows without a reload.
+func (s *Server) streamBackofficeApplication(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.workable(r)
+	if err != nil {
+		return err
+	}
+	return s.stream(w, r, appTopic(a.ID), s.appMark(a.ID))
+}
+
+// appMark reads what changes with an application's pages: its version, and its messages, which
+// do not change the version.
+func (s *Server) appMark(id int64) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		var v, m int64
+		err := s.db.QueryRowContext(ctx, `SELECT version, (SELECT count(*) FROM application_messages WHERE application_id = $1)
+			FROM applications WHERE id = $1`, id).Scan(&v, &m)
+		return fmt.Sprint(v, "/", m), err
+	}
 }
 
 // streamCabinet is streamApplication for the dashboard: any change of the user's applications.

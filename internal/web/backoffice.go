@@ -554,6 +554,9 @@ func boSize(n int64, lang string) string {
 
 // boRedirect is the 303 after a successful action, with a flash message.
 func (s *Server) boRedirect(w http.ResponseWriter, r *http.Request, a application.Application, flash string) error {
+	// The action has committed: wake the pages of this application open in this instance (the
+	// store's hook has already told the other instances through PostgreSQL).
+	s.published(a)
 	s.flash(w, flash)
 	http.Redirect(w, r, "/backoffice/applications/"+url.PathEscape(a.Number), http.StatusSeeOther)
 	return nil
@@ -797,6 +800,7 @@ func (s *Server) postCitizenMessage(w http.ResponseWriter, r *http.Request) erro
 	} else if err != nil {
 		return err
 	} else {
+		s.published(a)
 		s.flash(w, "backoffice.flash.message")
 	}
 	http.Redirect(w, r, "/applications/"+url.PathEscape(a.Number)+"#thread", http.StatusSeeOther)

@@ -103,6 +103,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /backoffice/{$}", s.officer(s.showQueue))
 	mux.Handle("POST /backoffice/bulk", s.officer(s.bulkAction))
 	mux.Handle("GET /backoffice/applications/{number}", s.officer(s.showBackofficeApplication))
+	mux.Handle("GET /backoffice/applications/{number}/events", s.officer(s.streamBackofficeApplication))
 	mux.Handle("POST /backoffice/applications/{number}/take", s.officer(s.takeApplication))
 	mux.Handle("POST /backoffice/applications/{number}/assign", s.officer(s.assignApplication))
 	mux.Handle("POST /backoffice/applications/{number}/move", s.officer(s.moveApplication))

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/db/dbtest"
@@ -43,6 +46,37 @@ func TestThread(t *testing.T) {
 		// Another citizen cannot write into it.
 		if res := f.post(t, representative, page+"/messages", url.Values{"body": {"чужое"}}); res.StatusCode != http.StatusNotFound {
 			t.Errorf("another user's message = %d, want 404", res.StatusCode)
+		}
+	})
+}
+
+// TestBackofficeLive: the officer's open page of an application hears the applicant's new
+// message without a reload (the message does not change the application's version).
+func TestBackofficeLive(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newBOFixture(t, d)
+		ts := httptest.NewServer(f.s)
+		defer ts.Close()
+		officer := newBrowser(t, ts.URL)
+		u, _ := url.Parse(ts.URL)
+		officer.c.Jar.SetCookies(u, []*http.Cookie{f.cookies[officerInScope]})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		events := openStream(t, ctx, officer, ts.URL+"/backoffice/applications/"+url.PathEscape(f.open.Number)+"/events")
+		time.Sleep(100 * time.Millisecond)
+		if res := f.post(t, citizen, "/applications/"+url.PathEscape(f.open.Number)+"/messages", url.Values{"body": {"Добавила документы"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("citizen message = %d", res.StatusCode)
+		}
+		select {
+		case <-events:
+		case <-time.After(2 * time.Second):
+			t.Fatal("the officer's page heard nothing of the new message within 2 s")
+		}
+		// An officer of another service may not listen to it.
+		other := newBrowser(t, ts.URL)
+		other.c.Jar.SetCookies(u, []*http.Cookie{f.cookies[otherOfficer]})
+		if res := other.get("/backoffice/applications/" + url.PathEscape(f.open.Number) + "/events"); res.StatusCode != http.StatusNotFound {
+			t.Errorf("officer of another service: stream = %d, want 404", res.StatusCode)
 		}
 	})
 }
