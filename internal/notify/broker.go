@@ -29,7 +29,9 @@ func topic(userID int64) string { return "notes:" + strconv.FormatInt(userID, 10
 // Subscribe returns a channel that receives a value after each change to user's notifications,
 // and the function that ends the subscription. Changes that come while the subscriber is busy
 // coalesce into one wake-up, so a slow page never blocks Publish.
-func (b *Broker) Subscribe(userID int64) (<-chan struct{}, func()) { return b.hub.Subscribe(topic(userID)) }
+func (b *Broker) Subscribe(userID int64) (<-chan struct{}, func()) {
+	return b.hub.Subscribe(topic(userID))
+}
 
 // Publish wakes every subscriber of user in this instance. Call it after the transaction that
 // changed the notifications has committed, or the page may read the old count.
