@@ -277,6 +277,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 			{"POST", target + "/unlock-account", url.Values{}, [6]string{toLogin, forbidden, forbidden, forbidden, forbidden, reached}},
 			{"POST", target + "/sessions/end", url.Values{}, [6]string{toLogin, forbidden, forbidden, forbidden, forbidden, reached}},
 			{"POST", target + "/services", url.Values{"service": {"consultation"}}, [6]string{toLogin, forbidden, forbidden, forbidden, forbidden, reached}},
+			{"GET", "/admin/deliveries", nil, [6]string{toLogin, forbidden, forbidden, forbidden, forbidden, ok200}},
+			// Support: officers and administrators see locked accounts and unlock them (with a reason;
+			// none is given here, so nothing changes).
+			{"GET", "/admin/locked", nil, [6]string{toLogin, forbidden, forbidden, ok200, ok200, ok200}},
+			{"POST", target + "/unlock", url.Values{}, [6]string{toLogin, forbidden, forbidden, reached, reached, reached}},
 		}
 		who := []string{anonymous, citizen, representative, otherOfficer, officerInScope, administrator}
 		for _, rt := range routes {

@@ -117,6 +117,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
 	mux.Handle("GET /admin/{$}", s.admin(s.showAdminUsers))
 	mux.Handle("GET /admin/users/{id}", s.admin(s.showAdminUser))
+	mux.Handle("GET /admin/deliveries", s.admin(s.showDeliveries))
 	mux.Handle("POST /admin/users/{id}/roles", s.admin(s.setUserRoles))
 	mux.Handle("POST /admin/users/{id}/lock", s.admin(s.lockUser))
 	mux.Handle("POST /admin/users/{id}/unlock-account", s.admin(s.adminUnlockUser))

@@ -80,3 +80,24 @@ func TestBackofficeLive(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveriesPage: a delivery given up for good shows to administrators with its reason.
+func TestDeliveriesPage(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := newBOFixture(t, d)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	var id int64
+	if err := d.QueryRowContext(ctx, `INSERT INTO notifications (user_id, kind, subject_ref, title, body, link, created_at)
+		VALUES ($1, 'application.decision', 'ОПВК-2026-0000001', 't', 'b', '/cabinet', $2) RETURNING id`, f.users[citizen], now).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ExecContext(ctx, `INSERT INTO notification_deliveries (notification_id, channel, state, attempts, last_error, updated_at)
+		VALUES ($1, 'email', 'failed', 15, 'smtp: 550 mailbox unavailable', $2)`, id, now); err != nil {
+		t.Fatal(err)
+	}
+	res := f.get(t, administrator, "/admin/deliveries")
+	if res.StatusCode != 200 || !strings.Contains(res.Body, "smtp: 550 mailbox unavailable") || !strings.Contains(res.Body, "Электронная почта") {
+		t.Errorf("deliveries page = %d, or the failure is missing", res.StatusCode)
+	}
+}
