@@ -120,6 +120,7 @@ func (s *Server) row(b *basePage, a application.Application, now time.Time) appR
 type docRow struct {
 	Title, Number, Issued, Application, Href string
 	Download                                 string // the PDF, served by the documents' handler
+	View                                     string // the same document as a page
 }
 
 type cabinetPage struct {
@@ -185,7 +186,8 @@ func (s *Server) docRow(b *basePage, a application.Application, d document.Recor
 		title = svc.ResultDocument.Title.In(b.Lang)
 	}
 	return docRow{Title: title, Number: d.Number, Issued: i18n.Date(b.Lang, calendar.Day(d.IssuedAt)), Application: a.Number, Href: appURL(a),
-		Download: fmt.Sprintf("/applications/%s/documents/%d.pdf", url.PathEscape(a.Number), d.Version)}
+		Download: fmt.Sprintf("/applications/%s/documents/%d.pdf", url.PathEscape(a.Number), d.Version),
+		View:     fmt.Sprintf("/applications/%s/documents/%d", url.PathEscape(a.Number), d.Version)}
 }
 
 type listPage struct {

@@ -267,6 +267,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			{"GET", fmt.Sprintf("%s/attachments/%d", app, f.attID), nil, [6]string{toLogin, forbidden, forbidden, notFound, ok200, ok200}},
 			{"GET", "/applications/" + f.decided.Number + "/documents/1.pdf", nil, [6]string{toLogin, ok200, notFound, notFound, ok200, ok200}},
 			{"GET", "/applications/" + f.decided.Number + "/documents/2.pdf", nil, [6]string{toLogin, notFound, notFound, notFound, notFound, notFound}},
+			{"GET", "/applications/" + f.decided.Number + "/documents/1", nil, [6]string{toLogin, ok200, notFound, notFound, ok200, ok200}},
 			{"POST", "/applications/" + f.open.Number + "/messages", url.Values{}, [6]string{toLogin, reached, notFound, notFound, notFound, notFound}},
 			{"GET", "/verify/" + f.code, nil, [6]string{ok200, ok200, ok200, ok200, ok200, ok200}},
 			{"GET", "/verify/abcdefghjkmnpqrstuvwxyz2", nil, [6]string{notFound, notFound, notFound, notFound, notFound, notFound}},

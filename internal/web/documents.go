@@ -175,9 +175,9 @@ func boDocumentTitle(k document.Kind) string {
 	return strings.ReplaceAll(document.Document{Kind: k}.Title(), "\n", " ")
 }
 
-// downloadDocument sends the PDF of one version of an application's document to its owner or to
-// an officer whose scope covers the service. Anyone else gets 404, as for a number that does not
-// exist.
+// downloadDocument serves one version of an application's document, as the PDF («….pdf») or as
+// a page to read and print, to its owner or to an officer whose scope covers the service. Anyone
+// else gets 404, as for a number that does not exist.
 func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request) error {
 	if s.apps == nil {
 		return errNotFound
@@ -185,9 +185,9 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	me := currentUser(r).User
 	number, ok := application.ParseNumber(r.PathValue("number"))
-	file, found := strings.CutSuffix(r.PathValue("file"), ".pdf")
+	file, asPDF := strings.CutSuffix(r.PathValue("file"), ".pdf")
 	version, verr := strconv.Atoi(file)
-	if !ok || !found || verr != nil {
+	if !ok || verr != nil {
 		return errNotFound
 	}
 	a, err := application.GetByNumber(ctx, s.db, number)
@@ -211,6 +211,9 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request) error 
 		if d.Version != version {
 			continue
 		}
+		if !asPDF {
+			return s.showDocument(w, r, a, d)
+		}
 		f, err := s.store.Open(ctx, d.StorageKey)
 		if err != nil {
 			return err
@@ -227,6 +230,42 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return errNotFound
+}
+
+type documentPage struct {
+	basePage
+	Title        string
+	Number       string
+	Version      int
+	Issued       string
+	Service      string
+	Applicant    string
+	Decision     string
+	Officer      string
+	VerifyURL    string
+	SHA256       string
+	PDF          string
+	Back         string
+	Superseded   bool
+	SupersededAt string
+}
+
+// showDocument is the document as a page (F2): its text for the applicant to read on any screen,
+// with the PDF to download and the browser's print, which prints the document without the
+// cabinet's header.
+func (s *Server) showDocument(w http.ResponseWriter, r *http.Request, a application.Application, d document.Record) error {
+	p := &documentPage{basePage: s.newBase(w, r), Number: d.Number, Version: d.Version, Applicant: d.ApplicantName,
+		Decision: d.Decision, Officer: d.OfficerName, SHA256: d.SHA256,
+		VerifyURL: strings.TrimRight(s.cfg.BaseURL, "/") + "/verify/" + d.Code,
+		PDF:       fmt.Sprintf("/applications/%s/documents/%d.pdf", url.PathEscape(a.Number), d.Version),
+		Back:      "/applications/" + url.PathEscape(a.Number)}
+	p.Title = boDocumentTitle(d.Kind)
+	p.Issued = boDateTime(p.Lang, d.IssuedAt)
+	p.Service = s.boServiceTitle(a.ServiceID, p.Lang)
+	if d.Superseded() {
+		p.Superseded, p.SupersededAt = true, boDateTime(p.Lang, *d.SupersededAt)
+	}
+	return s.render(w, r, http.StatusOK, "applications/document", p)
 }
 
 type verifyPage struct {

@@ -101,3 +101,19 @@ func TestDeliveriesPage(t *testing.T) {
 		t.Errorf("deliveries page = %d, or the failure is missing", res.StatusCode)
 	}
 }
+
+// TestDocumentPage: the applicant reads the decision's document as a page, with the way to its
+// PDF and to its public verification.
+func TestDocumentPage(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := newBOFixture(t, d)
+	res := f.get(t, citizen, "/applications/"+url.PathEscape(f.decided.Number)+"/documents/1")
+	if res.StatusCode != 200 {
+		t.Fatalf("document page = %d", res.StatusCode)
+	}
+	for _, want := range []string{f.decided.Number, "Консультация дана письменно.", "/verify/" + f.code, "/documents/1.pdf", "Скачать PDF"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("document page lacks %q", want)
+		}
+	}
+}

@@ -84,7 +84,14 @@
     update();
   }
 
+  // Print buttons: shown only where JavaScript can open the print dialog.
+  function initPrint(button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  }
+
   function init() {
+    document.querySelectorAll("[data-print]").forEach(initPrint);
     document.querySelectorAll("[data-show-when]").forEach(initShowWhen);
     initErrorSummary();
     document.querySelectorAll("[data-tabs]").forEach(initTabs);
