@@ -583,6 +583,9 @@ func userTopic(userID int64) string { return "user:" + strconv.FormatInt(userID,
 func (s *Server) published(a application.Application) {
 	s.hub.Publish(appTopic(a.ID))
 	s.hub.Publish(userTopic(a.UserID))
+	// The change may have notified the applicant (an officer's move, a message): wake their
+	// unread counter too. On PostgreSQL Notify has signalled every instance already.
+	s.notes.Publish(a.UserID)
 }
 
 // LiveOnChange is the application store's OnChange hook for live updates (D4): on PostgreSQL it

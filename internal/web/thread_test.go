@@ -117,3 +117,21 @@ func TestDocumentPage(t *testing.T) {
 		}
 	}
 }
+
+// TestOfficeStepWakesCounter: an officer's step wakes the applicant's unread counter in this
+// instance at once, not at the stream's next look.
+func TestOfficeStepWakesCounter(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := newBOFixture(t, d)
+	wake, stop := f.s.notes.Subscribe(f.users[citizen])
+	defer stop()
+	if res := f.post(t, officerInScope, "/backoffice/applications/"+url.PathEscape(f.open.Number)+"/messages",
+		url.Values{"body": {"Пришлите, пожалуйста, копию договора."}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("officer message = %d", res.StatusCode)
+	}
+	select {
+	case <-wake:
+	default:
+		t.Error("the applicant's unread counter was not woken by the officer's message")
+	}
+}
