@@ -217,8 +217,6 @@ type formField struct {
 	Hidden   bool   // hidden by its condition (the server's decision; JavaScript keeps it current)
 	ShowIf   string // name of the field the condition looks at
 	ShowVals string // the values that show the field, separated by |
-	Min, Max string
-	MaxLen   int
 }
 
 type attachmentRow struct {
@@ -284,13 +282,13 @@ func (s *Server) buildDraftPage(r *http.Request, p *draftPage, a application.App
 		if f.ShowIf != nil {
 			ff.ShowIf, ff.ShowVals = f.ShowIf.Field, strings.Join(f.ShowIf.Equals, "|")
 		}
-		lim := f.Limits(now)
-		ff.Min, ff.Max, ff.MaxLen = lim.Min, lim.Max, lim.MaxLength
 		switch f.Type {
 		case catalog.TypeMultiline:
 			ff.Type = "textarea"
 		case catalog.TypeDate:
 			ff.Type, ff.Width = "date", "medium"
+			lim := f.Limits(now)
+			ff.Min, ff.Max = lim.Min, lim.Max
 		case catalog.TypeSelect:
 			ff.Type = "select"
 			ff.Options = append(ff.Options, Option{Value: "", Label: b.T("applications.form.choose")})

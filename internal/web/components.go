@@ -12,6 +12,7 @@ type Field struct {
 	Autocomplete   string
 	InputMode      string
 	Width          string // "", "short", "medium": a hint to the reader of how long the answer is
+	Min, Max       string // bounds of a date (YYYY-MM-DD): the browser's date picker offers only these
 	Required       bool
 	Options        []Option
 }

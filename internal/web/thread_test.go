@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/opvk/cabinet/internal/calendar"
 	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/db/dbtest"
 )
@@ -133,5 +135,21 @@ func TestOfficeStepWakesCounter(t *testing.T) {
 	case <-wake:
 	default:
 		t.Error("the applicant's unread counter was not woken by the officer's message")
+	}
+}
+
+// TestDateBounds: a date field's bounds from the catalogue reach the browser's date picker.
+func TestDateBounds(t *testing.T) {
+	d := dbtest.SQLite(t)
+	_, base := identityServer(t, d)
+	b := newBrowser(t, base)
+	signIn(t, b, d, "maria@demo.opvk", "+79161234567")
+	res := b.get("/services/consultation/apply")
+	page := b.get(res.Header.Get("Location"))
+	tomorrow := time.Now().In(calendar.Moscow).AddDate(0, 0, 1).Format(time.DateOnly)
+	re := regexp.MustCompile(`<input[^>]*name="preferred_date"[^>]*>`)
+	input := re.FindString(page.Body)
+	if !strings.Contains(input, `type="date"`) || !strings.Contains(input, `min="`+tomorrow+`"`) || !strings.Contains(input, `max="`) {
+		t.Errorf("the date input lacks its bounds: %s", input)
 	}
 }
