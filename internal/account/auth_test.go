@@ -207,6 +207,10 @@ func TestTOTPAndRecoveryCodes(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		u := mustUser(t, d, "t@example.ru", "+79160000004")
+		sealer, err := NewSealer(make([]byte, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
 		e, err := NewEnrolment(u.Email)
 		if err != nil {
 			t.Fatal(err)
@@ -216,25 +220,29 @@ func TestTOTPAndRecoveryCodes(t *testing.T) {
 			t.Fatalf("EnrolmentOf = %+v, %v", again.Secret, err)
 		}
 		code, _ := totp.GenerateCode(e.Secret, t0)
-		if err := EnableTOTP(ctx, d, u.ID, e.Secret, code, t0); err != nil {
+		if err := EnableTOTP(ctx, d, sealer, u.ID, e.Secret, code, t0); err != nil {
 			t.Fatal(err)
 		}
 		u, _ = Get(ctx, d, u.ID)
 		if u.SecondFactor != TOTP {
 			t.Errorf("second factor = %q", u.SecondFactor)
 		}
+		// The database holds the seed sealed, never as it is.
+		if u.TOTPSecret == e.Secret || strings.Contains(u.TOTPSecret, e.Secret) {
+			t.Error("the authenticator secret is stored in the clear")
+		}
 		// The enrolment code cannot be replayed at sign-in.
-		if err := VerifyTOTP(ctx, d, u, code, t0); !errors.Is(err, ErrCodeExpired) {
+		if err := VerifyTOTP(ctx, d, sealer, u, code, t0); !errors.Is(err, ErrCodeExpired) {
 			t.Errorf("replayed enrolment code: %v", err)
 		}
 		next, _ := totp.GenerateCode(e.Secret, t0.Add(30*time.Second))
-		if err := VerifyTOTP(ctx, d, u, next, t0.Add(30*time.Second)); err != nil {
+		if err := VerifyTOTP(ctx, d, sealer, u, next, t0.Add(30*time.Second)); err != nil {
 			t.Errorf("next code: %v", err)
 		}
-		if err := VerifyTOTP(ctx, d, u, next, t0.Add(40*time.Second)); !errors.Is(err, ErrCodeExpired) {
+		if err := VerifyTOTP(ctx, d, sealer, u, next, t0.Add(40*time.Second)); !errors.Is(err, ErrCodeExpired) {
 			t.Errorf("the same code twice: %v", err)
 		}
-		if err := VerifyTOTP(ctx, d, u, "123456", t0.Add(90*time.Second)); err == nil {
+		if err := VerifyTOTP(ctx, d, sealer, u, "123456", t0.Add(90*time.Second)); err == nil {
 			t.Error("a made-up code verifies")
 		}
 

@@ -82,23 +82,28 @@ func CheckEnrolment(secret, code string, now time.Time) bool { return totpStep(s
 
 // EnableTOTP stores the secret, makes the app the user's second factor, and records the step of
 // the code just used so it cannot be used again.
-func EnableTOTP(ctx context.Context, q db.Querier, userID int64, secret, code string, now time.Time) error {
+// The secret is stored sealed.
+func EnableTOTP(ctx context.Context, q db.Querier, sealer *Sealer, userID int64, secret, code string, now time.Time) error {
 	step := totpStep(secret, code, now)
 	if step == 0 {
 		return ErrCodeWrong
 	}
 	_, err := q.ExecContext(ctx, `UPDATE users SET totp_secret = $1, totp_last_step = $2, second_factor = 'totp', updated_at = $3
-		WHERE id = $4`, secret, step, now.UTC(), userID)
+		WHERE id = $4`, sealer.Seal(secret), step, now.UTC(), userID)
 	return err
 }
 
 // VerifyTOTP checks a code from the user's app. Each code is accepted once: the step it belongs to
 // must be later than the last one used (the UPDATE's condition also settles two racing requests).
-func VerifyTOTP(ctx context.Context, q db.Querier, u User, code string, now time.Time) error {
+func VerifyTOTP(ctx context.Context, q db.Querier, sealer *Sealer, u User, code string, now time.Time) error {
 	if u.TOTPSecret == "" {
 		return ErrCodeExpired
 	}
-	step := totpStep(u.TOTPSecret, code, now)
+	secret, err := sealer.Open(u.TOTPSecret)
+	if err != nil {
+		return fmt.Errorf("authenticator secret of user %d: %w", u.ID, err)
+	}
+	step := totpStep(secret, code, now)
 	if step == 0 {
 		return ErrCodeWrong
 	}

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -173,6 +174,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ad
 		go hub.Listen(ctx, d.Pgx, log)
 	}
 	deps := web.Deps{Config: cfg, DB: d, Log: log, Jobs: runner.Client, Store: store, Notify: notify.NewBrokerOn(hub), Live: hub}
+	if deps.Sealer, err = sealer(cfg); err != nil {
+		return err
+	}
 	// Applications: the service catalogue and the production calendar (the operator's folder, when
 	// set, adds calendar years on top of the shipped ones).
 	cat, err := catalog.Load(catalog.FS(cfg.CatalogDir))
@@ -275,6 +279,33 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
 	t.h.ServeHTTP(rec, r)
 	return rec.Result(), nil
+}
+
+// sealer makes the Sealer of secrets kept in the database from OPVK_SECRET_KEY. In dev without
+// it, a key is made once and kept in the data folder (readable by the owner only), so that a
+// restart still opens what the last run sealed.
+func sealer(cfg config.Config) (*account.Sealer, error) {
+	key := cfg.SecretKey
+	if len(key) == 0 {
+		path := filepath.Join(cfg.DataDir, "secret.key")
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			key = b
+		case errors.Is(err, os.ErrNotExist):
+			key = make([]byte, 32)
+			_, _ = rand.Read(key)
+			if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(path, key, 0o600); err != nil {
+				return nil, fmt.Errorf("secret key: %w", err)
+			}
+		default:
+			return nil, fmt.Errorf("secret key: %w", err)
+		}
+	}
+	return account.NewSealer(key)
 }
 
 // passkeys configures WebAuthn for the cabinet's origin. The relying party id is the host of the

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +66,27 @@ func TestRunServesHomeWithDemoData(t *testing.T) {
 				t.Errorf("users after two starts = %d, %v; want %d", n, err, len(demo.Users))
 			}
 		})
+	}
+}
+
+// TestDevSecretKeyKept: without OPVK_SECRET_KEY, dev makes a key once and keeps it, so what one
+// run sealed the next run opens.
+func TestDevSecretKeyKept(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	first, err := sealer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := sealer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := second.Open(first.Seal("seed")); err != nil || got != "seed" {
+		t.Errorf("a restart cannot open what the last run sealed: %q, %v", got, err)
+	}
+	info, err := os.Stat(filepath.Join(cfg.DataDir, "secret.key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, mode %v", err, info.Mode())
 	}
 }

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,6 +65,9 @@ type Config struct {
 	ESIAIssuer       string   // OpenID Connect issuer of ЕСИА; empty in dev: the local provider
 	ESIAClientID     string
 	ESIAClientSecret string
+	// SecretKey seals secrets kept in the database (authenticator seeds): 32 bytes. Empty in dev:
+	// a key is made once and kept in the data folder.
+	SecretKey []byte
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed; without them the
 	// client address is the connection's, since anyone can write that header.
 	TrustedProxies []netip.Prefix
@@ -276,6 +280,17 @@ func settings() []setting {
 			}
 			return nil
 		}},
+		{"OPVK_SECRET_KEY", "secret-key", "", "32 random bytes, base64: seals secrets kept in the database; the same on every instance (dev: made in the data folder)", func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			k, err := base64.StdEncoding.DecodeString(v)
+			if err != nil || len(k) != 32 {
+				return errors.New("must be 32 random bytes in base64, for example from: head -c 32 /dev/urandom | base64")
+			}
+			c.SecretKey = k
+			return nil
+		}},
 		{"OPVK_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of load balancers whose X-Forwarded-For gives the client address", func(c *Config, v string) error {
 			c.TrustedProxies = nil
 			for _, p := range strings.Split(v, ",") {
@@ -411,6 +426,9 @@ func (c *Config) finish() error {
 		}
 		if !strings.HasPrefix(c.BaseURL, "https://") {
 			return fmt.Errorf("OPVK_BASE_URL=%q: OPVK_ENV=prod needs an https:// base URL", c.BaseURL)
+		}
+		if len(c.SecretKey) == 0 {
+			return errors.New("OPVK_SECRET_KEY is required with OPVK_ENV=prod: 32 random bytes in base64, the same on every instance")
 		}
 	}
 	return nil

@@ -63,11 +63,21 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 }
 
 func TestProdSettings(t *testing.T) {
-	c, err := load(map[string]string{"OPVK_ENV": "prod", "OPVK_BEHIND_TLS_PROXY": "true", "OPVK_BASE_URL": "https://lk.example.ru/"})
+	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	base := map[string]string{"OPVK_ENV": "prod", "OPVK_BEHIND_TLS_PROXY": "true", "OPVK_BASE_URL": "https://lk.example.ru/"}
+	if _, err := load(base); err == nil || !strings.Contains(err.Error(), "OPVK_SECRET_KEY") {
+		t.Errorf("prod without a secret key: %v", err)
+	}
+	base["OPVK_SECRET_KEY"] = "c2hvcnQ="
+	if _, err := load(base); err == nil || !strings.Contains(err.Error(), "OPVK_SECRET_KEY") {
+		t.Errorf("a short secret key: %v", err)
+	}
+	base["OPVK_SECRET_KEY"] = key
+	c, err := load(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Demo || c.LogFormat != "json" || c.BaseURL != "https://lk.example.ru" || !c.Secure() {
+	if c.Demo || c.LogFormat != "json" || c.BaseURL != "https://lk.example.ru" || !c.Secure() || len(c.SecretKey) != 32 {
 		t.Errorf("prod config = %+v", c)
 	}
 }

@@ -315,7 +315,7 @@ func (s *Server) checkCode(w http.ResponseWriter, r *http.Request) error {
 	case lf.Channel == account.TOTP && strings.Contains(code, "-"):
 		verr, method = account.UseRecoveryCode(ctx, s.db, u.ID, code, now), "password+recovery_code"
 	case lf.Channel == account.TOTP:
-		verr = account.VerifyTOTP(ctx, s.db, u, code, now)
+		verr = account.VerifyTOTP(ctx, s.db, s.sealer, u, code, now)
 	default:
 		verr = account.VerifyCode(ctx, s.db, u.ID, account.PurposeLogin, code, now)
 	}

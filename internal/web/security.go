@@ -272,7 +272,7 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	var codes []string
 	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
-		if err := account.EnableTOTP(ctx, tx, c.User.ID, tf.Secret, code, time.Now()); err != nil {
+		if err := account.EnableTOTP(ctx, tx, s.sealer, c.User.ID, tf.Secret, code, time.Now()); err != nil {
 			return err
 		}
 		if err := account.EndFlow(ctx, tx, fl.IDHash); err != nil {
@@ -288,7 +288,7 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setCookie(w, s.flowCookie(), "", -1)
-	c.User.SecondFactor, c.User.TOTPSecret = account.TOTP, tf.Secret
+	c.User.SecondFactor, c.User.TOTPSecret = account.TOTP, s.sealer.Seal(tf.Secret)
 	p, err := s.securityPage(w, r)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/opvk/cabinet/internal/account"
 	"github.com/opvk/cabinet/internal/application"
 	"github.com/opvk/cabinet/internal/config"
 	"github.com/opvk/cabinet/internal/db"
@@ -37,6 +39,7 @@ type Deps struct {
 	DevIdP   http.Handler          // dev mode: the local ЕСИА stand-in, mounted at /dev/esia/
 	Region   RegionPolicy          // nil: no region check (A8)
 	WebAuthn *webauthn.WebAuthn    // nil: no passkeys
+	Sealer   *account.Sealer       // seals the authenticator apps' secrets in the database
 	Notify   *notify.Broker        // wakes live unread counters; nil: one of the Server's own
 	// Apps is the application service (catalogue, calendar, workflow); nil: the back office and the
 	// document pages answer 404.
@@ -66,6 +69,7 @@ type Server struct {
 	devIdP   http.Handler
 	region   RegionPolicy
 	webauthn *webauthn.WebAuthn
+	sealer   *account.Sealer
 	notes    *notify.Broker
 	apps     *application.Store
 	hub      *live.Hub
@@ -76,7 +80,10 @@ type Server struct {
 // template stops start-up instead of failing a user later.
 func New(d Deps) (*Server, error) {
 	s := &Server{cfg: d.Config, db: d.DB, log: d.Log, cat: d.Catalog, gather: d.Gatherer, jobs: d.Jobs,
-		store: d.Store, esia: d.ESIA, devIdP: d.DevIdP, region: d.Region, webauthn: d.WebAuthn, notes: d.Notify}
+		store: d.Store, esia: d.ESIA, devIdP: d.DevIdP, region: d.Region, webauthn: d.WebAuthn, notes: d.Notify, sealer: d.Sealer}
+	if s.sealer == nil {
+		return nil, errors.New("web: Deps.Sealer is required (it seals the authenticator apps' secrets)")
+	}
 	s.apps = d.Apps
 	if s.notes == nil {
 		s.notes = notify.NewBroker()

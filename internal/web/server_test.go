@@ -15,6 +15,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/opvk/cabinet/internal/account"
 	"github.com/opvk/cabinet/internal/config"
 	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/db/dbtest"
@@ -56,8 +57,12 @@ func mustServerDB(t *testing.T, cfg config.Config, d *db.DB, change ...func(*Dep
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
+	sealer, err := account.NewSealer(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
 	deps := Deps{Config: cfg, DB: d, Log: logger, Catalog: cat, Registry: reg, Gatherer: reg,
-		Jobs: runner.Client, Store: store, WebAuthn: wa}
+		Jobs: runner.Client, Store: store, WebAuthn: wa, Sealer: sealer}
 	for _, c := range change {
 		c(&deps)
 	}
