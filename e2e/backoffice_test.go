@@ -183,6 +183,12 @@ func TestBackofficeJourney(t *testing.T) {
 	if body := citizen.text(t, "main"); strings.Contains(body, "Без СТС") {
 		t.Error("the citizen's page shows the officer's internal note")
 	}
+	// The document as a page: its text, the way to the PDF and to its verification.
+	citizen.open(t, e.baseURL+"/applications/"+url.PathEscape(a.Number)+"/documents/1", http.StatusOK)
+	if body := citizen.text(t, "main"); !strings.Contains(body, a.Number) || !strings.Contains(body, "/verify/") {
+		t.Errorf("the document page lacks the number or the verification link")
+	}
+	e.lookBackoffice(t, citizen, "document-page")
 	pdf := fetchBytes(t, citizen, "/applications/"+a.Number+"/documents/1.pdf")
 	dir := t.TempDir()
 	pdfPath := filepath.Join(dir, "decision.pdf")
@@ -234,6 +240,8 @@ func TestBackofficeJourney(t *testing.T) {
 		t.Errorf("the officer's roles show %q", roles)
 	}
 	e.lookBackoffice(t, admin, "admin-user")
+	admin.open(t, e.baseURL+"/admin/deliveries", http.StatusOK)
+	e.lookBackoffice(t, admin, "admin-deliveries")
 }
 
 // lookBackoffice checks a back-office page as testPages checks each page: nothing refused by the
