@@ -18,6 +18,7 @@ const (
 	PurposeActivation Purpose = "activation"
 	PurposeLogin      Purpose = "login"
 	PurposeRecovery   Purpose = "recovery"
+	PurposeContact    Purpose = "contact" // proves a new phone or e-mail before it becomes a login
 )
 
 // Channel is how a code travels.

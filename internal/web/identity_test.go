@@ -385,3 +385,48 @@ func TestRegionRefused(t *testing.T) {
 		t.Error("an allowed address is refused")
 	}
 }
+
+// TestContactChangeNeedsCode: a new e-mail becomes the account's only after the code sent to it;
+// until then the old one stays the login.
+func TestContactChangeNeedsCode(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		_, base := identityServer(t, d)
+		b := newBrowser(t, base)
+		signIn(t, b, d, "maria@demo.opvk", "+79161234567")
+		form := url.Values{"full_name": {"Иванова Мария Сергеевна"}, "inn": {"500100732259"}, "snils": {"112-233-445 95"},
+			"phone": {"+79161234567"}, "email": {"maria.new@example.ru"}}
+		res := b.post("/profile", form)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/profile/contact" {
+			t.Fatalf("profile with a new e-mail = %d %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		u, _ := account.ByLogin(ctx, d, "maria@demo.opvk")
+		if u.Email != "maria@demo.opvk" {
+			t.Fatalf("the e-mail changed before its code: %q", u.Email)
+		}
+		code := lastCode(t, d, "maria.new@example.ru")
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		if res := b.post("/profile/contact", url.Values{"code": {wrong}}); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("wrong code = %d, want 422", res.StatusCode)
+		}
+		if res := b.post("/profile/contact", url.Values{"code": {code}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("right code = %d", res.StatusCode)
+		}
+		u, err := account.Get(ctx, d, u.ID)
+		if err != nil || u.Email != "maria.new@example.ru" {
+			t.Errorf("after the code the e-mail is %q, %v", u.Email, err)
+		}
+		entries, _ := audit.List(ctx, d, audit.Filter{Action: "profile.contact_change"})
+		if len(entries) != 1 || entries[0].Details["field"] != "email" {
+			t.Errorf("contact change audit = %+v", entries)
+		}
+		// Both at once is refused: each new contact is proved on its own.
+		form["email"], form["phone"] = []string{"third@example.ru"}, []string{"+79160001122"}
+		if res := b.post("/profile", form); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("two new contacts at once = %d, want 422", res.StatusCode)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -77,6 +78,28 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	if up.Phone == "" && up.Email == "" {
 		f.fail("email", "profile.err_contact")
 	}
+	// A new phone or e-mail is a new login and where codes go: it takes effect only after a code
+	// sent to it comes back (see verifyContact), or whoever holds a session could move the
+	// account to their own address and recover its password. One at a time, so each is proved.
+	var pending *contactFlow
+	switch newPhone, newEmail := up.Phone != "" && up.Phone != me.Phone, up.Email != "" && up.Email != me.Email; {
+	case newPhone && newEmail:
+		f.fail("email", "profile.err_one_contact")
+	case newPhone:
+		pending, up.Phone = &contactFlow{Field: "phone", Value: up.Phone}, me.Phone
+	case newEmail:
+		pending, up.Email = &contactFlow{Field: "email", Value: up.Email}, me.Email
+	}
+	if pending != nil && f.ok() {
+		if other, err := account.ByLogin(ctx, s.db, pending.Value); err == nil && other.ID != me.ID {
+			f.fail(pending.Field, "auth.register.err_taken")
+		} else if err != nil && !isNotFoundErr(err) {
+			return err
+		}
+	}
+	if f.ok() && pending != nil {
+		return s.startContactChange(w, r, me, up, *pending)
+	}
 	if f.ok() {
 		changed := []string{}
 		for _, c := range []struct{ name, old, new string }{
@@ -116,4 +139,129 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.profileForm(r, f, p)
 	return s.render(w, r, http.StatusUnprocessableEntity, "profile/profile", p)
+}
+
+// contactFlow is a new phone or e-mail waiting for its code.
+type contactFlow struct {
+	Field string `json:"field"` // phone or email
+	Value string `json:"value"`
+}
+
+// startContactChange saves the other changes of the profile, then sends a code to the new contact
+// and asks for it. The code, the flow and the message are written in one transaction.
+func (s *Server) startContactChange(w http.ResponseWriter, r *http.Request, me account.User, up account.ProfileUpdate, c contactFlow) error {
+	ctx := r.Context()
+	now := time.Now()
+	to := me
+	ch := account.SMS
+	if c.Field == "email" {
+		to.Email, ch = c.Value, account.Email
+	} else {
+		to.Phone = c.Value
+	}
+	var token string
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
+		if err := account.UpdateProfile(ctx, tx, me.ID, up, now); err != nil {
+			return err
+		}
+		var err error
+		if token, err = account.StartFlow(ctx, tx, "contact", me.ID, c, now); err != nil {
+			return err
+		}
+		return s.sendCode(r, tx, to, account.PurposeContact, ch, now)
+	})
+	if err != nil {
+		return err
+	}
+	s.setCookie(w, s.flowCookie(), token, account.FlowTTL)
+	http.Redirect(w, r, "/profile/contact", http.StatusSeeOther)
+	return nil
+}
+
+type contactPage struct {
+	basePage
+	Target  string
+	Code    Field
+	Summary ErrorSummary
+}
+
+func (s *Server) contactFlowOf(r *http.Request) (account.Flow, contactFlow, bool) {
+	c, err := r.Cookie(s.flowCookie())
+	if err != nil {
+		return account.Flow{}, contactFlow{}, false
+	}
+	fl, err := account.GetFlow(r.Context(), s.db, c.Value, "contact", time.Now())
+	if err != nil || fl.UserID != currentUser(r).User.ID {
+		return account.Flow{}, contactFlow{}, false
+	}
+	var cf contactFlow
+	_ = json.Unmarshal(fl.Data, &cf)
+	return fl, cf, true
+}
+
+func (s *Server) contactForm(r *http.Request, f *form, p *contactPage, cf contactFlow) {
+	p.Target = maskLogin(cf.Value)
+	p.Code = f.field(&p.basePage, Field{Name: "code", Label: "auth.code.label", Hint: "profile.contact.code_hint",
+		Autocomplete: "one-time-code", InputMode: "numeric", Width: "short", Required: true})
+	p.Summary = f.summary(&p.basePage)
+}
+
+// showContact asks for the code sent to the new phone or e-mail.
+func (s *Server) showContact(w http.ResponseWriter, r *http.Request) error {
+	_, cf, ok := s.contactFlowOf(r)
+	if !ok {
+		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		return nil
+	}
+	p := &contactPage{basePage: s.newBase(w, r)}
+	s.contactForm(r, newForm(r), p, cf)
+	return s.render(w, r, http.StatusOK, "profile/contact", p)
+}
+
+// verifyContact makes the proved phone or e-mail the account's, with its audit entry.
+func (s *Server) verifyContact(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	me := currentUser(r).User
+	fl, cf, ok := s.contactFlowOf(r)
+	if !ok {
+		s.flash(w, "auth.flash.flow_gone")
+		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		return nil
+	}
+	now := time.Now()
+	f := newForm(r)
+	if m := codeProblem(account.VerifyCode(ctx, s.db, me.ID, account.PurposeContact, r.PostFormValue("code"), now)); m != "" {
+		f.fail("code", m)
+		p := &contactPage{basePage: s.newBase(w, r)}
+		s.contactForm(r, f, p, cf)
+		return s.render(w, r, http.StatusUnprocessableEntity, "profile/contact", p)
+	}
+	up := account.ProfileUpdate{FullName: me.FullName, INN: me.INN, SNILS: me.SNILS, Phone: me.Phone, Email: me.Email}
+	if cf.Field == "email" {
+		up.Email = cf.Value
+	} else {
+		up.Phone = cf.Value
+	}
+	err := db.InTx(ctx, s.db, func(tx *db.Tx) error {
+		if err := account.EndFlow(ctx, tx, fl.IDHash); err != nil {
+			return err
+		}
+		if err := account.UpdateProfile(ctx, tx, me.ID, up, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.entry(r, me.ID, "profile.contact_change", userTarget(me.ID), audit.OK,
+			map[string]string{"field": cf.Field}))
+	})
+	if isConflict(err) {
+		s.flash(w, "profile.flash.contact_taken")
+		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.setCookie(w, s.flowCookie(), "", -1)
+	s.flash(w, "profile.flash.saved")
+	http.Redirect(w, r, "/profile", http.StatusSeeOther)
+	return nil
 }

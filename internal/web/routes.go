@@ -40,6 +40,8 @@ func (s *Server) routes() http.Handler {
 	// The user's own profile and security (B1, A3, A5): any signed-in user.
 	mux.Handle("GET /profile", s.signedIn(s.showProfile))
 	mux.Handle("POST /profile", s.signedIn(s.updateProfile))
+	mux.Handle("GET /profile/contact", s.signedIn(s.showContact))
+	mux.Handle("POST /profile/contact", s.signedIn(s.verifyContact))
 	mux.Handle("GET /profile/security", s.signedIn(s.showSecurity))
 	mux.Handle("POST /profile/security/sessions/{id}/end", s.signedIn(s.endSession))
 	mux.Handle("POST /profile/security/sessions/end-others", s.signedIn(s.endOtherSessions))
