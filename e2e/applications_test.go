@@ -128,7 +128,7 @@ func (e *env) journeyApplication(t *testing.T) {
 	var paths []string
 	for _, name := range []string{"passport-1.pdf", "passport-2.pdf", "pts.pdf", "dkp.pdf", "osago.pdf"} {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, onePagePDF(strings.TrimSuffix(name, ".pdf")), 0o644); err != nil {
+		if err := os.WriteFile(p, demo.SamplePDF(strings.TrimSuffix(name, ".pdf")), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)

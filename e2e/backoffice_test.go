@@ -157,7 +157,7 @@ func TestBackofficeJourney(t *testing.T) {
 
 	// The citizen answers with a file.
 	scan := filepath.Join(t.TempDir(), "sts.pdf")
-	if err := os.WriteFile(scan, onePagePDF("STS scan"), 0o644); err != nil {
+	if err := os.WriteFile(scan, demo.SamplePDF("STS scan"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	citizen.fill(t, "#f-answer", "Прикладываю скан свидетельства о регистрации.")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -289,7 +288,7 @@ func writeScans(t *testing.T) scans {
 	t.Helper()
 	dir := t.TempDir()
 	s := scans{pdf: filepath.Join(dir, "passport.pdf"), png: filepath.Join(dir, "passport-page2.png")}
-	if err := os.WriteFile(s.pdf, onePagePDF("Passport scan"), 0o644); err != nil {
+	if err := os.WriteFile(s.pdf, demo.SamplePDF("Passport scan"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 64, 40))
@@ -306,33 +305,6 @@ func writeScans(t *testing.T) scans {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// onePagePDF writes a valid PDF 1.4 file of one A4 page with a line of text, its cross-reference
-// table pointing at the byte offsets of the objects as readers expect.
-func onePagePDF(line string) []byte {
-	content := fmt.Sprintf("BT /F1 24 Tf 72 760 Td (%s) Tj ET", line)
-	objects := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
-	return b.Bytes()
 }
 
 // personINN completes ten digits into a person's twelve-digit ИНН with both check digits.

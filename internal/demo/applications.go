@@ -56,8 +56,10 @@ var demoApps = []demoApp{
 		comment: "Заявление зарегистрировано."},
 }
 
-// samplePDF is a one-page PDF saying text (Latin letters only: the built-in font has no Cyrillic).
-func samplePDF(text string) []byte {
+// SamplePDF is a valid one-page PDF 1.4 saying text, its cross-reference table pointing at the
+// byte offsets of the objects as readers expect; the demo's attachments and the browser tests'
+// uploads use it (Latin letters only: the built-in font has no Cyrillic).
+func SamplePDF(text string) []byte {
 	content := fmt.Sprintf("BT /F1 20 Tf 72 760 Td (%s) Tj ET", text)
 	objects := []string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
@@ -142,7 +144,7 @@ func loadApplications(ctx context.Context, tx *db.Tx, apps *application.Store, f
 // attach stores a sample PDF and attaches it as a document of kind.
 func attach(ctx context.Context, tx *db.Tx, apps *application.Store, files storage.Store, owner application.Actor, id int64, kind string, at time.Time) error {
 	key := storage.NewKey("attachments")
-	info, err := files.Put(ctx, key, bytes.NewReader(samplePDF("Demo document: "+kind)))
+	info, err := files.Put(ctx, key, bytes.NewReader(SamplePDF("Demo document: "+kind)))
 	if err != nil {
 		return err
 	}

@@ -242,9 +242,12 @@ func countAdmins(ctx context.Context, tx *db.Tx) (int, error) {
 	return n, rows.Err()
 }
 
-// lockUser locks an account and ends its sessions: support's answer to a stolen account. An
-// administrator cannot lock their own account (they would lock themselves out mid-action).
-func (s *Server) lockUser(w http.ResponseWriter, r *http.Request) error {
+// adminAction is the common course of an administrator's action on the user of the path: a
+// reason is required (refuse may refuse the action too, with a message id), then act and its
+// audit entry run in one transaction, and the administrator returns to the user's page.
+func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, action, flash string,
+	refuse func(me, u account.User) string,
+	act func(ctx context.Context, tx *db.Tx, me, u account.User) (map[string]string, error)) error {
 	ctx := r.Context()
 	me := currentUser(r).User
 	u, err := s.pathUser(r)
@@ -255,78 +258,69 @@ func (s *Server) lockUser(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return s.adminRefused(w, r, u, "admin.user.reason_required")
 	}
-	if u.ID == me.ID {
-		return s.adminRefused(w, r, u, "admin.user.not_self")
+	if refuse != nil {
+		if msg := refuse(me, u); msg != "" {
+			return s.adminRefused(w, r, u, msg)
+		}
 	}
-	now := time.Now()
 	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
-		if err := account.Lock(ctx, tx, u.ID, now); err != nil {
+		details, err := act(ctx, tx, me, u)
+		if err != nil {
 			return err
 		}
-		if _, err := account.EndUserSessions(ctx, tx, u.ID, "", "locked", now); err != nil {
-			return err
+		if details == nil {
+			details = map[string]string{}
 		}
-		return audit.Record(ctx, tx, s.entry(r, me.ID, "account.lock", userTarget(u.ID), audit.OK, map[string]string{"reason": reason}))
+		details["reason"] = reason
+		return audit.Record(ctx, tx, s.entry(r, me.ID, action, userTarget(u.ID), audit.OK, details))
 	})
 	if err != nil {
 		return err
 	}
-	return s.adminDone(w, r, u, "admin.flash.locked")
+	return s.adminDone(w, r, u, flash)
+}
+
+// lockUser locks an account and ends its sessions: support's answer to a stolen account. An
+// administrator cannot lock their own account (they would lock themselves out mid-action).
+func (s *Server) lockUser(w http.ResponseWriter, r *http.Request) error {
+	return s.adminAction(w, r, "account.lock", "admin.flash.locked",
+		func(me, u account.User) string {
+			if u.ID == me.ID {
+				return "admin.user.not_self"
+			}
+			return ""
+		},
+		func(ctx context.Context, tx *db.Tx, me, u account.User) (map[string]string, error) {
+			now := time.Now()
+			if err := account.Lock(ctx, tx, u.ID, now); err != nil {
+				return nil, err
+			}
+			_, err := account.EndUserSessions(ctx, tx, u.ID, "", "locked", now)
+			return nil, err
+		})
 }
 
 // adminUnlockUser opens a locked account from the user's page (the list of locked accounts has
 // its own form at /admin/locked, open to officers for citizens' accounts).
 func (s *Server) adminUnlockUser(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	me := currentUser(r).User
-	u, err := s.pathUser(r)
-	if err != nil {
-		return err
-	}
-	reason, ok := adminReason(r)
-	if !ok {
-		return s.adminRefused(w, r, u, "admin.user.reason_required")
-	}
-	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
-		if err := account.Unlock(ctx, tx, u.ID, time.Now()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, s.entry(r, me.ID, "account.unlock", userTarget(u.ID), audit.OK, map[string]string{"reason": reason}))
-	})
-	if err != nil {
-		return err
-	}
-	return s.adminDone(w, r, u, "admin.flash.unlocked")
+	return s.adminAction(w, r, "account.unlock", "admin.flash.unlocked", nil,
+		func(ctx context.Context, tx *db.Tx, me, u account.User) (map[string]string, error) {
+			return nil, account.Unlock(ctx, tx, u.ID, time.Now())
+		})
 }
 
-// endUserSessions signs a user out everywhere.
+// endUserSessions signs a user out everywhere; an administrator ending their own sessions stays
+// signed in here.
 func (s *Server) endUserSessions(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	me := currentUser(r).User
-	u, err := s.pathUser(r)
-	if err != nil {
-		return err
-	}
-	reason, ok := adminReason(r)
-	if !ok {
-		return s.adminRefused(w, r, u, "admin.user.reason_required")
-	}
-	keep := ""
-	if u.ID == me.ID {
-		keep = currentUser(r).Session.IDHash // an administrator ending their own other sessions stays signed in here
-	}
-	err = db.InTx(ctx, s.db, func(tx *db.Tx) error {
-		n, err := account.EndUserSessions(ctx, tx, u.ID, keep, "admin", time.Now())
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, s.entry(r, me.ID, "account.sessions_end", userTarget(u.ID), audit.OK,
-			map[string]string{"reason": reason, "ended": strconv.FormatInt(n, 10)}))
-	})
-	if err != nil {
-		return err
-	}
-	return s.adminDone(w, r, u, "admin.flash.sessions")
+	keep := currentUser(r).Session.IDHash
+	return s.adminAction(w, r, "account.sessions_end", "admin.flash.sessions", nil,
+		func(ctx context.Context, tx *db.Tx, me, u account.User) (map[string]string, error) {
+			if u.ID != me.ID {
+				keep = ""
+			}
+			n, err := account.EndUserSessions(ctx, tx, u.ID, keep, "admin", time.Now())
+			return map[string]string{"ended": strconv.FormatInt(n, 10)}, err
+		})
 }
 
 // setOfficerServices sets which services an officer works, and their position printed on

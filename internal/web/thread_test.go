@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opvk/cabinet/internal/account"
+	"github.com/opvk/cabinet/internal/audit"
 	"github.com/opvk/cabinet/internal/calendar"
 	"github.com/opvk/cabinet/internal/db"
 	"github.com/opvk/cabinet/internal/db/dbtest"
@@ -151,5 +153,43 @@ func TestDateBounds(t *testing.T) {
 	input := re.FindString(page.Body)
 	if !strings.Contains(input, `type="date"`) || !strings.Contains(input, `min="`+tomorrow+`"`) || !strings.Contains(input, `max="`) {
 		t.Errorf("the date input lacks its bounds: %s", input)
+	}
+}
+
+// TestAdminAccountActions: lock, unlock and ending sessions take effect with their reason in the
+// audit log; an administrator cannot lock their own account.
+func TestAdminAccountActions(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := newBOFixture(t, d)
+	ctx := context.Background()
+	target := "/admin/users/" + itoa(f.users[citizen])
+	reason := url.Values{"reason": {"Заявление владельца № 17"}}
+	if res := f.post(t, administrator, "/admin/users/"+itoa(f.users[administrator])+"/lock", reason); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("locking one's own account = %d, want 422", res.StatusCode)
+	}
+	if res := f.post(t, administrator, target+"/lock", reason); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("lock = %d", res.StatusCode)
+	}
+	u, _ := account.Get(ctx, d, f.users[citizen])
+	if !u.Locked() {
+		t.Fatal("not locked")
+	}
+	if res := f.get(t, citizen, "/cabinet"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the locked user's session still opens /cabinet: %d", res.StatusCode)
+	}
+	if res := f.post(t, administrator, target+"/unlock-account", reason); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unlock = %d", res.StatusCode)
+	}
+	if u, _ = account.Get(ctx, d, f.users[citizen]); u.Locked() {
+		t.Fatal("still locked")
+	}
+	if res := f.post(t, administrator, "/admin/users/"+itoa(f.users[representative])+"/sessions/end", reason); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end sessions = %d", res.StatusCode)
+	}
+	for action, detail := range map[string]string{"account.lock": "", "account.unlock": "", "account.sessions_end": "ended"} {
+		entries, _ := audit.List(ctx, d, audit.Filter{Action: action})
+		if len(entries) != 1 || entries[0].Details["reason"] != "Заявление владельца № 17" || (detail != "" && entries[0].Details[detail] != "1") {
+			t.Errorf("%s audit = %+v", action, entries)
+		}
 	}
 }
