@@ -221,7 +221,7 @@ func TestNotificationsJourney(t *testing.T) {
 		}
 	}
 	tb.open(t, e.baseURL+"/profile/notifications", http.StatusOK)
-	tb.waitFor(t, "«Включить» appears", `!document.querySelector('[data-push-subscribe]').hidden || !document.querySelector('[data-push-unsupported]').hidden`, 10*time.Second)
+	tb.waitFor(t, "«Включить» appears", `(document.querySelector('[data-push-subscribe]') || {hidden: true}).hidden === false || (document.querySelector('[data-push-unsupported]') || {hidden: true}).hidden === false`, 10*time.Second)
 	if !eval[bool](t, tb, `document.querySelector('[data-push-unsupported]').hidden`) {
 		t.Fatal("the settings page says this Chromium cannot receive pushes")
 	}
@@ -244,7 +244,7 @@ func TestNotificationsJourney(t *testing.T) {
 		t.Helper()
 		tb.do(t, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
 		tb.do(t, "«Включить»", chromedp.Click(chromedp.CSS("[data-push-subscribe]")))
-		done := `(window.__samePage !== true && document.readyState === 'complete' && !document.querySelector('[data-push-on]').hidden) || !document.querySelector('[data-push-error]').hidden`
+		done := `(window.__samePage !== true && document.readyState === 'complete' && (document.querySelector('[data-push-on]') || {hidden: true}).hidden === false) || (document.querySelector('[data-push-error]') || {hidden: true}).hidden === false`
 		for start := time.Now(); time.Since(start) < limit; time.Sleep(50 * time.Millisecond) {
 			if ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`!!(`+done+`)`)); err == nil && ok {
 				if !eval[bool](t, tb, `document.querySelector('[data-push-error]').hidden`) {
@@ -272,7 +272,7 @@ func TestNotificationsJourney(t *testing.T) {
 			t.Fatalf("install the stand-in PushManager: %v", err)
 		}
 		tb.open(t, e.baseURL+"/profile/notifications", http.StatusOK)
-		tb.waitFor(t, "«Включить» appears", `!document.querySelector('[data-push-subscribe]').hidden`, 10*time.Second)
+		tb.waitFor(t, "«Включить» appears", `(document.querySelector('[data-push-subscribe]') || {hidden: true}).hidden === false`, 10*time.Second)
 		if !subscribe(15 * time.Second) {
 			t.Fatalf("the page did not reload with push on (on %s)", tb.path(t))
 		}
@@ -289,7 +289,7 @@ func TestNotificationsJourney(t *testing.T) {
 
 	tb.do(t, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
 	tb.do(t, "«Отключить»", chromedp.Click(chromedp.CSS("[data-push-unsubscribe]")))
-	tb.waitFor(t, "the page reloads with push off", `(window.__samePage !== true && document.readyState === 'complete' && !document.querySelector('[data-push-subscribe]').hidden) || !document.querySelector('[data-push-error]').hidden`, 30*time.Second)
+	tb.waitFor(t, "the page reloads with push off", `(window.__samePage !== true && document.readyState === 'complete' && (document.querySelector('[data-push-subscribe]') || {hidden: true}).hidden === false) || (document.querySelector('[data-push-error]') || {hidden: true}).hidden === false`, 30*time.Second)
 	if !eval[bool](t, tb, `document.querySelector('[data-push-error]').hidden`) {
 		t.Fatal("unsubscribing failed")
 	}
